@@ -1,0 +1,65 @@
+/** @internal Strided iteration helpers shared by the TypeScript kernels. */
+import type { TypedArray } from '../dtype.js';
+
+/**
+ * Calls `body(o, offsets)` for every element of `shape` in row-major order, where `o` is the flat output
+ * index and `offs[k]` the offset into operand k (whose strides are `strides[k]`, 0 on broadcast axes).
+ * The innermost axis is the hot loop and gets its own strides so callers can specialise it.
+ */
+export function walk(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+  base: readonly number[],
+  row: (o: number, offs: readonly number[], n: number, inner: readonly number[]) => void,
+): void {
+  const rank = shape.length;
+  const k = strides.length;
+  const offs = [...base];
+  if (rank === 0) {
+    row(0, offs, 1, new Array<number>(k).fill(0));
+    return;
+  }
+  const n = shape[rank - 1]!;
+  const inner = strides.map((s) => s[rank - 1]!);
+  let rows = 1;
+  for (let d = 0; d < rank - 1; d++) rows *= shape[d]!;
+  if (n === 0 || rows === 0) return;
+  const idx = new Array<number>(rank).fill(0);
+  for (let r = 0; r < rows; r++) {
+    row(r * n, offs, n, inner);
+    for (let d = rank - 2; d >= 0; d--) {
+      idx[d]!++;
+      for (let j = 0; j < k; j++) offs[j]! += strides[j]![d]!;
+      if (idx[d]! < shape[d]!) break;
+      for (let j = 0; j < k; j++) offs[j]! -= strides[j]![d]! * shape[d]!;
+      idx[d] = 0;
+    }
+  }
+}
+
+/** Copies the strided view (`offset`, `strides`, `shape`) of `src` into contiguous `dst`. */
+export function gatherStrided(src: TypedArray, offset: number, strides: readonly number[], shape: readonly number[], dst: TypedArray): void {
+  walk(shape, [strides], [offset], (o, offs, n, inner) => {
+    const s = inner[0]!;
+    let p = offs[0]!;
+    for (let i = 0; i < n; i++, p += s) dst[o + i] = src[p]!;
+  });
+}
+
+/** Writes contiguous `src` into the strided view (`offset`, `strides`, `shape`) of `dst`. */
+export function scatterStrided(src: TypedArray, dst: TypedArray, offset: number, strides: readonly number[], shape: readonly number[]): void {
+  walk(shape, [strides], [offset], (o, offs, n, inner) => {
+    const s = inner[0]!;
+    let p = offs[0]!;
+    for (let i = 0; i < n; i++, p += s) dst[p] = src[o + i]!;
+  });
+}
+
+/** Views a shape as [outer, n, inner] around `axis`. */
+export function around(shape: readonly number[], axis: number): [number, number, number] {
+  let outer = 1;
+  let inner = 1;
+  for (let d = 0; d < axis; d++) outer *= shape[d]!;
+  for (let d = axis + 1; d < shape.length; d++) inner *= shape[d]!;
+  return [outer, shape[axis]!, inner];
+}
