@@ -1,0 +1,202 @@
+import type { UnaryKernel } from '../../core/kernels/index.js';
+import { check } from '../../core/errors.js';
+import type { Tensor } from '../../core/tensor.js';
+import { defineOp } from '../tape.js';
+import { add, div, mul, neg, sub, where } from './arithmetic.js';
+import { ge, gt, le, sign } from './compare.js';
+import { K, asTensor, requireFloat } from './util.js';
+
+const unaryOp = (name: UnaryKernel & string, vjp: (g: Tensor, x: Tensor, y: Tensor) => Tensor) =>
+  defineOp<[Tensor]>({
+    name,
+    forward: ([x]) => K().unary(name, x),
+    vjp: (g, { inputs: [x], output: y }) => [vjp(g, x, y)],
+  });
+
+export const expOp = unaryOp('exp', (g, _x, y) => mul(g, y)); // d e^x = e^x dx
+export const logOp = unaryOp('log', (g, x) => div(g, x)); // d log x = dx / x
+export const log1pOp = unaryOp('log1p', (g, x) => div(g, add(x, 1))); // d log(1+x) = dx / (1+x)
+export const sqrtOp = unaryOp('sqrt', (g, _x, y) => div(g, mul(y, 2))); // d sqrt(x) = dx / (2 sqrt(x))
+export const absOp = unaryOp('abs', (g, x) => mul(g, sign(x))); // d|x| = sign(x) dx (0 at 0, as PyTorch)
+export const sinOp = unaryOp('sin', (g, x) => mul(g, cos(x))); // d sin x = cos x dx
+export const cosOp = unaryOp('cos', (g, x) => neg(mul(g, sin(x)))); // d cos x = -sin x dx
+export const tanhOp = unaryOp('tanh', (g, _x, y) => mul(g, sub(1, mul(y, y)))); // tanh' = 1 - tanh^2
+// NOTE: sigmoid is a primitive on purpose: composed as 1/(1+exp(-x)) its backward gives 0*Inf = NaN
+// once exp(-x) overflows. The kernel uses the branch that never overflows; reusing the output is exact.
+export const sigmoidOp = unaryOp('sigmoid', (g, _x, y) => mul(g, mul(y, sub(1, y)))); // s' = s(1 - s)
+export const reluOp = unaryOp('relu', (g, x) => mul(g, gt(x, 0))); // relu' = [x > 0] (0 at the kink, as PyTorch)
+// NOTE: softplus is computed as max(x, 0) + log1p(exp(-|x|)), exact for any x; its derivative is sigmoid.
+export const softplusOp = unaryOp('softplus', (g, x) => mul(g, sigmoid(x))); // softplus' = sigmoid
+
+export const clampOp = defineOp<[Tensor], { min: number; max: number }>({
+  name: 'clamp',
+  forward: ([x], { min, max }) => K().clamp(x, min, max),
+  // d clamp(x) = [min <= x <= max] dx (the gradient passes at the bounds, as PyTorch)
+  vjp: (g, { inputs: [x], params: { min, max } }) => [mul(g, mul(ge(x, min), le(x, max)))],
+});
+
+const apply1 = (op: { (inputs: [Tensor]): Tensor; def: { name: string } }, x: Tensor): Tensor =>
+  op([requireFloat(op.def.name, asTensor(op.def.name, x))]);
+
+/**
+ * Elementwise e^x.
+ * @example
+ * ```ts
+ * exp(tensor([0, 1])); // [1, 2.7183]
+ * ```
+ * @category Elementwise
+ */
+export function exp(x: Tensor): Tensor {
+  return apply1(expOp, x);
+}
+
+/**
+ * Elementwise natural logarithm.
+ * @example
+ * ```ts
+ * log(tensor([1, Math.E])); // [0, 1]
+ * ```
+ * @category Elementwise
+ */
+export function log(x: Tensor): Tensor {
+  return apply1(logOp, x);
+}
+
+/**
+ * Elementwise log(1 + x), accurate for small x.
+ * @example
+ * ```ts
+ * log1p(tensor([1e-10])); // [1e-10]
+ * ```
+ * @category Elementwise
+ */
+export function log1p(x: Tensor): Tensor {
+  return apply1(log1pOp, x);
+}
+
+/**
+ * Elementwise square root.
+ * @example
+ * ```ts
+ * sqrt(tensor([4, 9])); // [2, 3]
+ * ```
+ * @category Elementwise
+ */
+export function sqrt(x: Tensor): Tensor {
+  return apply1(sqrtOp, x);
+}
+
+/**
+ * Elementwise |x|; the gradient at 0 is 0.
+ * @example
+ * ```ts
+ * abs(tensor([-1, 2])); // [1, 2]
+ * ```
+ * @category Elementwise
+ */
+export function abs(x: Tensor): Tensor {
+  return apply1(absOp, x);
+}
+
+/**
+ * Elementwise sine.
+ * @example
+ * ```ts
+ * sin(tensor([0])); // [0]
+ * ```
+ * @category Elementwise
+ */
+export function sin(x: Tensor): Tensor {
+  return apply1(sinOp, x);
+}
+
+/**
+ * Elementwise cosine.
+ * @example
+ * ```ts
+ * cos(tensor([0])); // [1]
+ * ```
+ * @category Elementwise
+ */
+export function cos(x: Tensor): Tensor {
+  return apply1(cosOp, x);
+}
+
+/**
+ * Elementwise hyperbolic tangent.
+ * @example
+ * ```ts
+ * tanh(tensor([0, 100])); // [0, 1]
+ * ```
+ * @category Elementwise
+ */
+export function tanh(x: Tensor): Tensor {
+  return apply1(tanhOp, x);
+}
+
+/**
+ * Elementwise logistic sigmoid 1 / (1 + e^-x), stable for any x.
+ * @example
+ * ```ts
+ * sigmoid(tensor([0, -1000])); // [0.5, 0]
+ * ```
+ * @category Elementwise
+ */
+export function sigmoid(x: Tensor): Tensor {
+  return apply1(sigmoidOp, x);
+}
+
+/**
+ * Elementwise max(x, 0); the gradient at 0 is 0.
+ * @example
+ * ```ts
+ * relu(tensor([-1, 2])); // [0, 2]
+ * ```
+ * @category Elementwise
+ */
+export function relu(x: Tensor): Tensor {
+  return apply1(reluOp, x);
+}
+
+/**
+ * Elementwise log(1 + e^(beta x)) / beta, exact for any x.
+ * @example
+ * ```ts
+ * softplus(tensor([0, 1000])); // [0.6931, 1000]
+ * ```
+ * @category Elementwise
+ */
+export function softplus(x: Tensor, beta = 1): Tensor {
+  check(beta > 0 && Number.isFinite(beta), 'softplus', () => `beta must be a positive number, got ${beta}`);
+  return beta === 1 ? apply1(softplusOp, x) : div(apply1(softplusOp, mul(x, beta)), beta);
+}
+
+/**
+ * Elementwise x for x > 0 and negativeSlope * x otherwise (the gradient at 0 is negativeSlope, as PyTorch).
+ * @example
+ * ```ts
+ * leakyRelu(tensor([-10, 10]), 0.1); // [-1, 10]
+ * ```
+ * @category Elementwise
+ */
+export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  requireFloat('leakyRelu', asTensor('leakyRelu', x));
+  return where(gt(x, 0), x, mul(x, negativeSlope));
+}
+
+/**
+ * Clamps every element into [min, max]; either bound may be omitted. The gradient passes where
+ * min <= x <= max.
+ * @example
+ * ```ts
+ * clamp(tensor([-2, 0.5, 3]), 0, 1); // [0, 0.5, 1]
+ * ```
+ * @category Elementwise
+ */
+export function clamp(x: Tensor, min?: number, max?: number): Tensor {
+  const lo = min ?? -Infinity;
+  const hi = max ?? Infinity;
+  check(min !== undefined || max !== undefined, 'clamp', () => 'at least one of min and max must be given');
+  check(!Number.isNaN(lo) && !Number.isNaN(hi) && lo <= hi, 'clamp', () => `expected min <= max, got min=${min}, max=${max}`);
+  return clampOp([requireFloat('clamp', asTensor('clamp', x))], { min: lo, max: hi });
+}

@@ -1,0 +1,267 @@
+import { TapegradError } from '../core/errors.js';
+import { getBackend } from '../core/kernels/index.js';
+import { fmt, shapeEq } from '../core/shape.js';
+import { Tensor } from '../core/tensor.js';
+
+/** What a VJP sees of the call it differentiates. @category Autograd */
+export interface VjpContext<I extends readonly Tensor[], P> {
+  readonly inputs: I;
+  readonly output: Tensor;
+  readonly params: P;
+  /** Which inputs need a gradient: a VJP may return null for the others. */
+  readonly needs: readonly boolean[];
+}
+
+/**
+ * A primitive: a forward kernel and its vector-Jacobian product, declared side by side. The VJP must be
+ * written with public differentiable ops so that, under `createGraph`, the backward pass records itself.
+ * @category Autograd
+ */
+export interface OpDef<I extends readonly Tensor[], P> {
+  readonly name: string;
+  /** Computes the output with kernels; inputs are validated by the public function that applies the op. */
+  forward(inputs: I, params: P): Tensor;
+  /** Maps the output's cotangent `g` to one cotangent per input (null: zero or not needed). */
+  vjp(g: Tensor, ctx: VjpContext<I, P>): readonly (Tensor | null)[];
+}
+
+/** A primitive ready to apply; `def` keeps its declaration for the registry and the tests. @category Autograd */
+export interface Primitive<I extends readonly Tensor[], P> {
+  (inputs: I, ...params: undefined extends P ? [params?: P] : [params: P]): Tensor;
+  readonly def: OpDef<I, P>;
+}
+
+/** @internal One recorded application of a primitive. */
+interface Node {
+  readonly id: number;
+  readonly def: OpDef<readonly Tensor[], unknown>;
+  readonly inputs: readonly Tensor[];
+  readonly params: unknown;
+  readonly needs: readonly boolean[];
+  output: Tensor;
+  released: boolean;
+}
+
+let nextId = 0;
+let gradEnabled = true;
+let anomaly = false;
+
+/**
+ * Declares a primitive from its forward kernel and its VJP. Applying it records a tape node when grad
+ * mode is on and any input requires grad.
+ *
+ * @example
+ * ```ts
+ * const square = defineOp<[Tensor], undefined>({
+ *   name: 'square',
+ *   forward: ([x]) => getBackend().binary('mul', x, x),
+ *   vjp: (g, { inputs: [x] }) => [mul(g, mul(x, 2))],   // d(x^2) = 2x dx
+ * });
+ * ```
+ * @category Autograd
+ */
+export function defineOp<I extends readonly Tensor[], P = undefined>(def: OpDef<I, P>): Primitive<I, P> {
+  const apply = (inputs: I, params?: P): Tensor => {
+    let output: Tensor;
+    try {
+      output = def.forward(inputs, params as P);
+    } catch (e) {
+      // Kernel-level errors (broadcasting) are re-attributed to the op the user called.
+      if (e instanceof TapegradError && e.op !== def.name) throw new TapegradError(def.name, e.message.slice(e.op.length + 2));
+      throw e;
+    }
+    if (gradEnabled && output.dtype !== 'int32') {
+      const needs = inputs.map((t) => t.requiresGrad);
+      if (needs.some(Boolean)) {
+        const node: Node = { id: nextId++, def: def as never, inputs, params, needs, output, released: false };
+        output.node = node;
+        output.requiresGrad = true;
+      }
+    }
+    return output;
+  };
+  return Object.assign(apply, { def }) as unknown as Primitive<I, P>;
+}
+
+/**
+ * Whether ops are being recorded.
+ * @example
+ * ```ts
+ * noGrad(() => isGradEnabled()); // false
+ * ```
+ * @category Autograd
+ */
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** @internal Runs `fn` with grad mode set to `on`. */
+export function withGradMode<T>(on: boolean, fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = on;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+/**
+ * Runs `fn` without recording: results do not require grad (as `torch.no_grad()`).
+ * @example
+ * ```ts
+ * const y = noGrad(() => w.mul(2)); // y.requiresGrad === false
+ * ```
+ * @category Autograd
+ */
+export function noGrad<T>(fn: () => T): T {
+  return withGradMode(false, fn);
+}
+
+/**
+ * Runs `fn` with recording on, even inside {@link noGrad} (as `torch.enable_grad()`).
+ * @example
+ * ```ts
+ * noGrad(() => enableGrad(() => isGradEnabled())); // true
+ * ```
+ * @category Autograd
+ */
+export function enableGrad<T>(fn: () => T): T {
+  return withGradMode(true, fn);
+}
+
+/**
+ * Turns anomaly detection on or off: when on, every gradient a VJP produces is checked and the first
+ * NaN or infinity throws an error naming the op that made it (as `torch.autograd.set_detect_anomaly`).
+ * @example
+ * ```ts
+ * setDetectAnomaly(true);
+ * ```
+ * @category Autograd
+ */
+export function setDetectAnomaly(on: boolean): void {
+  anomaly = on;
+}
+
+/** Whether anomaly detection is on. @category Autograd */
+export function isAnomalyEnabled(): boolean {
+  return anomaly;
+}
+
+/** @internal Options of {@link runBackward}. */
+export interface BackwardOptions {
+  retainGraph?: boolean;
+  createGraph?: boolean;
+  /** Collect gradients for these tensors instead of accumulating into leaves' `.grad`. */
+  targets?: readonly Tensor[];
+}
+
+/** @internal Sums `g` down to the shape of input `i` of `op` (undoing broadcasting), checking shape and dtype. */
+function fitGradient(op: string, i: number, g: Tensor, x: Tensor, sum: (t: Tensor, axes: number[]) => Tensor): Tensor {
+  if (g.dtype !== x.dtype)
+    throw new TapegradError(`backward of '${op}'`, `gradient for input ${i} has dtype ${g.dtype} but the input is ${x.dtype}`);
+  if (shapeEq(g.shape, x.shape)) return g;
+  const lead = g.shape.length - x.shape.length;
+  const axes: number[] = [];
+  let ok = lead >= 0;
+  for (let d = 0; ok && d < g.shape.length; d++) {
+    const xd = d < lead ? 1 : x.shape[d - lead]!;
+    if (d < lead || (xd === 1 && g.shape[d] !== 1)) axes.push(d);
+    else ok = xd === g.shape[d];
+  }
+  if (!ok)
+    throw new TapegradError(`backward of '${op}'`, `gradient for input ${i} has shape ${fmt(g.shape)} but the input has shape ${fmt(x.shape)}`);
+  return sum(g, axes);
+}
+
+function checkFinite(op: string, i: number, g: Tensor): void {
+  const d = g.data;
+  for (let k = 0; k < d.length; k++)
+    if (!Number.isFinite(d[k]!))
+      throw new TapegradError(`backward of '${op}'`, `anomaly: gradient for input ${i} (shape ${fmt(g.shape)}) holds ${d[k]} at flat index ${k}`);
+}
+
+/** @internal The differentiable ops the engine itself needs; injected by the op modules to avoid a cycle. */
+export const engineOps: {
+  add: (a: Tensor, b: Tensor) => Tensor;
+  sumTo: (g: Tensor, axes: number[], shape: readonly number[]) => Tensor;
+} = {
+  add: (a, b) => getBackend().binary('add', a, b),
+  sumTo: () => {
+    throw new Error('engine ops not installed');
+  },
+};
+
+/**
+ * @internal The engine: walks the graph below `roots` in reverse creation order (iteratively), calls each
+ * node's VJP, undoes broadcasting, accumulates fan-out and delivers leaf gradients or target gradients.
+ */
+export function runBackward(roots: readonly Tensor[], seeds: readonly Tensor[], opts: BackwardOptions = {}): Map<Tensor, Tensor> {
+  const createGraph = opts.createGraph ?? false;
+  const retain = opts.retainGraph ?? createGraph;
+  const targets = opts.targets ? new Set(opts.targets) : undefined;
+
+  const nodes: Node[] = [];
+  const seen = new Set<Node>();
+  const stack: Node[] = [];
+  for (const r of roots) if (r.node) stack.push(r.node as Node);
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    nodes.push(n);
+    for (const t of n.inputs) if (t.node && !seen.has(t.node as Node)) stack.push(t.node as Node);
+  }
+  // Creation order is a topological order.
+  nodes.sort((a, b) => b.id - a.id);
+
+  let needed: Set<Node> | undefined;
+  if (targets) {
+    needed = new Set();
+    for (let k = nodes.length - 1; k >= 0; k--) {
+      const n = nodes[k]!;
+      if (n.inputs.some((t) => targets.has(t) || (t.node !== null && needed!.has(t.node as Node)))) needed.add(n);
+    }
+  }
+
+  return withGradMode(createGraph, () => {
+    const grads = new Map<Tensor, Tensor>();
+    const accumulate = (t: Tensor, g: Tensor): void => {
+      const prev = grads.get(t);
+      grads.set(t, prev ? engineOps.add(prev, g) : g);
+    };
+    roots.forEach((r, k) => accumulate(r, seeds[k]!));
+
+    for (const node of nodes) {
+      if (needed && !needed.has(node)) continue;
+      const g = grads.get(node.output);
+      if (!g) continue;
+      const name = node.def.name;
+      if (node.released)
+        throw new TapegradError(
+          'backward',
+          `tried to go backward through the graph a second time (at op '${name}', output shape ${fmt(node.output.shape)}); ` +
+            'its saved values were released by the first backward: pass {retainGraph: true} to that call',
+        );
+      const ctx = { inputs: node.inputs, output: node.output, params: node.params, needs: node.needs };
+      const gin = node.def.vjp(g, ctx);
+      node.inputs.forEach((x, i) => {
+        const gi = gin[i];
+        if (!node.needs[i] || !gi) return;
+        if (!(gi instanceof Tensor)) throw new TapegradError(`backward of '${name}'`, `VJP returned a non-tensor for input ${i}`);
+        const fitted = fitGradient(name, i, gi, x, (t, axes) => engineOps.sumTo(t, axes, x.shape));
+        if (anomaly) checkFinite(name, i, fitted);
+        accumulate(x, fitted);
+      });
+      if (!targets?.has(node.output)) grads.delete(node.output);
+      if (!retain) node.released = true;
+    }
+
+    if (targets) return grads;
+    for (const [t, g] of grads) {
+      if (!t.isLeaf || !t.requiresGrad) continue;
+      t.grad = t.grad ? engineOps.add(t.grad, g) : g;
+    }
+    return grads;
+  });
+}
