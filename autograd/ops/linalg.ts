@@ -6,7 +6,7 @@ import { add } from './arithmetic.js';
 import { reshape, squeeze, unsqueeze } from './shape.js';
 import { K, asTensor, requireFloat } from './util.js';
 
-interface Flags {
+export interface Flags {
   transA: boolean;
   transB: boolean;
 }

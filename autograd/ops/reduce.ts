@@ -8,7 +8,7 @@ import { broadcastTo, reshape } from './shape.js';
 import { abs, exp, sqrt } from './unary.js';
 import { K, asTensor, requireFloat } from './util.js';
 
-interface Axes {
+export interface Axes {
   axes: readonly number[];
   keepdims: boolean;
 }

@@ -7,7 +7,7 @@ import { type Primitive, defineOp } from '../tape.js';
 import { sum } from './reduce.js';
 import { K, asTensor, checkInt } from './util.js';
 
-interface Strided {
+export interface Strided {
   starts: readonly number[];
   steps: readonly number[];
 }
