@@ -45,7 +45,6 @@ interface Wrapped {
   args: unknown[];
   targets: Tensor[][];
   rebuilds: ((leaves: readonly Tensor[]) => unknown)[];
-  tracked: boolean;
 }
 
 /**
@@ -56,7 +55,6 @@ function wrapArgs(op: string, args: readonly unknown[], argnums: readonly number
   const out = [...args];
   const targets: Tensor[][] = [];
   const rebuilds: Wrapped['rebuilds'] = [];
-  let tracked = false;
   for (const k of argnums) {
     check(Number.isInteger(k) && k >= 0 && k < args.length, op, () => `argnums ${k} is out of range for ${args.length} argument(s)`);
     const { leaves, rebuild } = flattenTree(args[k], (path, v) => {
@@ -65,7 +63,6 @@ function wrapArgs(op: string, args: readonly unknown[], argnums: readonly number
     const fresh = leaves.map((x, i) => {
       check(isFloat(x.dtype), op, () => `argument ${k} holds an int32 tensor (leaf ${i}, shape ${fmt(x.shape)}); only float tensors can be differentiated`);
       if (x.requiresGrad && isGradEnabled()) {
-        tracked = true;
         return reshapeOp([x], { shape: x.shape });
       }
       const leaf = new Tensor(x.data, x.shape, x.dtype);
@@ -76,13 +73,14 @@ function wrapArgs(op: string, args: readonly unknown[], argnums: readonly number
     targets.push(fresh);
     rebuilds.push(rebuild);
   }
-  return { args: out, targets, rebuilds, tracked };
+  return { args: out, targets, rebuilds };
 }
 
 /** @internal Gradients of `outputs` (with cotangents `seeds`) for each group of targets, zeros where unused. */
-function pull(outputs: readonly Tensor[], seeds: readonly Tensor[], w: Wrapped, extraTracked: boolean): unknown[] {
+function pull(outputs: readonly Tensor[], seeds: readonly Tensor[], w: Wrapped, seedsTracked: boolean): unknown[] {
   const live = outputs.map((y, i) => [y, seeds[i]!] as const).filter(([y]) => y.requiresGrad);
-  const createGraph = isGradEnabled() && (w.tracked || extraTracked);
+  // Record the backward pass when an enclosing grad tracks anything this graph or the seeds reach.
+  const createGraph = seedsTracked && isGradEnabled() ? true : 'auto';
   const all = w.targets.flat();
   const grads = live.length
     ? runBackward(live.map(([y]) => y), live.map(([, s]) => s), { targets: all, retainGraph: true, createGraph })

@@ -151,7 +151,8 @@ export function isAnomalyEnabled(): boolean {
 /** @internal Options of {@link runBackward}. */
 export interface BackwardOptions {
   retainGraph?: boolean;
-  createGraph?: boolean;
+  /** Record the backward pass; 'auto': when the graph reaches a leaf requiring grad that is not a target. */
+  createGraph?: boolean | 'auto';
   /** Collect gradients for these tensors instead of accumulating into leaves' `.grad`. */
   targets?: readonly Tensor[];
 }
@@ -197,9 +198,8 @@ export const engineOps: {
  * node's VJP, undoes broadcasting, accumulates fan-out and delivers leaf gradients or target gradients.
  */
 export function runBackward(roots: readonly Tensor[], seeds: readonly Tensor[], opts: BackwardOptions = {}): Map<Tensor, Tensor> {
-  const createGraph = opts.createGraph ?? false;
-  const retain = opts.retainGraph ?? createGraph;
   const targets = opts.targets ? new Set(opts.targets) : undefined;
+  let outerLeaf = false;
 
   const nodes: Node[] = [];
   const seen = new Set<Node>();
@@ -210,8 +210,14 @@ export function runBackward(roots: readonly Tensor[], seeds: readonly Tensor[], 
     if (seen.has(n)) continue;
     seen.add(n);
     nodes.push(n);
-    for (const t of n.inputs) if (t.node && !seen.has(t.node as Node)) stack.push(t.node as Node);
+    for (const t of n.inputs) {
+      if (t.node && !seen.has(t.node as Node)) stack.push(t.node as Node);
+      else if (!t.node && t.requiresGrad && !targets?.has(t)) outerLeaf = true;
+    }
   }
+  // Under 'auto' (the functional surface), record iff an enclosing computation tracks a leaf we reach.
+  const createGraph = opts.createGraph === 'auto' ? isGradEnabled() && outerLeaf : (opts.createGraph ?? false);
+  const retain = opts.retainGraph ?? createGraph;
   // Creation order is a topological order.
   nodes.sort((a, b) => b.id - a.id);
 

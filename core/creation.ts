@@ -186,7 +186,7 @@ export function linspace(start: number, end: number, steps: number, opts: Create
   check(dtype !== 'int32', 'linspace', () => 'dtype must be a float dtype');
   const h = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Symmetric fill (as PyTorch) so both ends are exact.
-  const half = Math.floor(steps / 2);
+  const half = steps === 1 ? 1 : Math.floor(steps / 2);
   return make(fillFrom('linspace', dtype, steps, (i) => (i < half ? start + i * h : end - (steps - 1 - i) * h)), [steps], dtype, opts.requiresGrad);
 }
 
@@ -270,9 +270,9 @@ export function randint(low: number, high: number, shape: readonly number[], opt
 }
 
 /** @internal */
-export function scalarLike(value: number, dtype: DType): Tensor {
+export function scalarLike(value: number, dtype: DType, op = 'scalar'): Tensor {
   if (dtype === 'int32' && !Number.isInteger(value))
-    throw new TapegradError('scalar', `cannot use the non-integer ${value} with an int32 tensor`);
+    throw new TapegradError(op, `cannot combine the non-integer ${value} with an int32 tensor; cast the tensor with .to('float32')`);
   const d = allocate(dtype, 1);
   d[0] = value;
   return new Tensor(d, [], dtype);

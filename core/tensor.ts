@@ -113,12 +113,12 @@ export class Tensor {
     const summarise = this.size > 1000;
     const isInt = this.dtype === 'int32';
     let allInt = true;
-    for (let i = 0; i < this.data.length && allInt; i++) allInt = Number.isInteger(this.data[i]);
+    for (let i = 0; i < this.data.length && allInt; i++) allInt = Number.isInteger(this.data[i]) || !Number.isFinite(this.data[i]!);
     const num = (v: number): string =>
       isInt
         ? String(v)
         : !Number.isFinite(v)
-          ? String(v).replace('Infinity', 'inf')
+          ? (Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf')
           : allInt
             ? `${v}.`
             : Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-4 && v !== 0)

@@ -1,4 +1,4 @@
-import { check } from '../../core/errors.js';
+import { TapegradError, check } from '../../core/errors.js';
 import { broadcastShapes, fmt } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
 import { type Primitive, defineOp } from '../tape.js';
@@ -47,7 +47,11 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const k1 = A.shape[A.ndim - 1]!;
   const k2 = B.shape[B.ndim - 2]!;
   check(k1 === k2, 'matmul', () => `shapes ${fmt(a.shape)} and ${fmt(b.shape)} are not aligned: ${k1} (last axis of a) != ${k2} (${b.ndim === 1 ? 'length' : 'second-to-last axis'} of b)`);
-  broadcastShapes('matmul', A.shape.slice(0, -2), B.shape.slice(0, -2));
+  try {
+    broadcastShapes('matmul', A.shape.slice(0, -2), B.shape.slice(0, -2));
+  } catch {
+    throw new TapegradError('matmul', `batch axes of shapes ${fmt(a.shape)} and ${fmt(b.shape)} do not broadcast (${fmt(A.shape.slice(0, -2))} vs ${fmt(B.shape.slice(0, -2))})`);
+  }
   let y = matmulOp([A, B], { transA: false, transB: false });
   if (a.ndim === 1) y = squeeze(y, -2);
   if (b.ndim === 1) y = squeeze(y, -1);

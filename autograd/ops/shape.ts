@@ -200,9 +200,13 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
  * @category Shape
  */
 export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
-  asTensor('broadcastTo', x);
-  const out = broadcastShapes('broadcastTo', x.shape, shape);
-  check(shapeEq(out, shape), 'broadcastTo', () => `cannot broadcast shape ${fmt(x.shape)} to ${fmt(shape)}`);
+  return broadcastAs('broadcastTo', x, shape);
+}
+
+function broadcastAs(op: string, x: Tensor, shape: readonly number[]): Tensor {
+  asTensor(op, x);
+  const out = broadcastShapes(op, x.shape, shape);
+  check(shapeEq(out, shape), op, () => `cannot broadcast shape ${fmt(x.shape)} to ${fmt(shape)}`);
   return shapeEq(x.shape, shape) ? x : expandOp([x], { shape: out });
 }
 
@@ -218,7 +222,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   asTensor('expand', x);
   const lead = shape.length - x.ndim;
   check(lead >= 0, 'expand', () => `target shape ${fmt(shape)} has fewer axes than ${fmt(x.shape)}`);
-  return broadcastTo(x, shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead]! : d)));
+  return broadcastAs('expand', x, shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead]! : d)));
 }
 
 /**

@@ -81,6 +81,9 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: { reduction?:
   check(logits.ndim >= 1 && shapeEq(target.shape, expected), op, () =>
     `logits of shape ${fmt(logits.shape)} (classes on axis ${classAxis}) need targets of shape ${fmt(expected)}, got ${fmt(target.shape)}`,
   );
+  const C = logits.shape[classAxis]!;
+  const bad = target.data.findIndex((t) => t < 0 || t >= C);
+  check(bad < 0, op, () => `target ${target.data[bad]} (at flat position ${bad}) is out of range for ${C} classes (logits ${fmt(logits.shape)})`);
   // NOTE: composed over the logSoftmax primitive, which carries the stability: the gradient is
   // softmax - onehot exactly, with no exp of large logits anywhere.
   const picked = gather(logSoftmax(logits, classAxis), classAxis, unsqueeze(target, classAxis));

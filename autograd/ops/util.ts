@@ -30,9 +30,9 @@ export function requireFloat(op: string, x: Tensor, arg = 'input'): Tensor {
  * share a dtype and broadcast together.
  */
 export function operands(op: string, a: TensorLike, b: TensorLike, float = true): [Tensor, Tensor] {
-  if (typeof a === 'number' && typeof b === 'number') return [scalarLike(a, 'float32'), scalarLike(b, 'float32')];
-  const x = typeof a === 'number' ? scalarLike(a, asTensor(op, b, 'b').dtype) : asTensor(op, a, 'a');
-  const y = typeof b === 'number' ? scalarLike(b, x.dtype) : asTensor(op, b, 'b');
+  if (typeof a === 'number' && typeof b === 'number') return [scalarLike(a, 'float32', op), scalarLike(b, 'float32', op)];
+  const x = typeof a === 'number' ? scalarLike(a, asTensor(op, b, 'b').dtype, op) : asTensor(op, a, 'a');
+  const y = typeof b === 'number' ? scalarLike(b, x.dtype, op) : asTensor(op, b, 'b');
   check(x.dtype === y.dtype, op, () =>
     `dtype mismatch: ${x.dtype} ${fmt(x.shape)} and ${y.dtype} ${fmt(y.shape)}; convert one with .to('${x.dtype === 'float64' || y.dtype === 'float64' ? 'float64' : 'float32'}')`,
   );
