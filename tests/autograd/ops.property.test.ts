@@ -10,7 +10,7 @@ import * as tg from '../../index.js';
 import { primitives } from '../../autograd/ops/registry.js';
 import { type OpSpec, composites, notDifferentiable, specs } from '../helpers/specs.js';
 
-const runs = Number(process.env.FC_RUNS ?? 30);
+const runs = Number(process.env.FC_RUNS ?? 200);
 const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined;
 const path = process.env.FC_PATH;
 const params = (numRuns: number): fc.Parameters<unknown> => ({ numRuns, ...(seed !== undefined ? { seed } : {}), ...(path ? { path } : {}) });

@@ -30,8 +30,8 @@ const sizeOf = (s: readonly number[]) => s.reduce((p, q) => p * q, 1);
 
 export const values = (n: number, domain: Domain = 'real'): fc.Arbitrary<number[]> => {
   if (domain === 'distinct')
-    // At least 0.1 apart, so no finite-difference step crosses a tie.
-    return fc.uniqueArray(fc.integer({ min: -30, max: 30 }), { minLength: n, maxLength: n }).map((v) => v.map((k) => k / 10));
+    // At least 0.02 apart, so no finite-difference step crosses a tie (401 candidates >= the 64 elements of the largest shape).
+    return fc.uniqueArray(fc.integer({ min: -200, max: 200 }), { minLength: n, maxLength: n }).map((v) => v.map((k) => k / 50));
   const [min, max] = typeof domain === 'object' ? [domain.min, domain.max] : { real: [-2, 2], positive: [0.2, 3], nonzero: [0.15, 2], unit: [-0.9, 0.9] }[domain]!;
   const draw = fc.array(fc.double({ min, max, noNaN: true, noDefaultInfinity: true }), { minLength: n, maxLength: n });
   return domain === 'nonzero' ? fc.tuple(draw, fc.array(fc.boolean(), { minLength: n, maxLength: n })).map(([v, s]) => v.map((x, i) => (s[i] ? -x : x))) : draw;
