@@ -77,15 +77,15 @@ function wrapArgs(op: string, args: readonly unknown[], argnums: readonly number
 }
 
 /** @internal Gradients of `outputs` (with cotangents `seeds`) for each group of targets, zeros where unused. */
-function pull(outputs: readonly Tensor[], seeds: readonly Tensor[], w: Wrapped, seedsTracked: boolean): unknown[] {
+function pull(outputs: readonly Tensor[], seeds: readonly Tensor[], w: Wrapped, seedsTracked: boolean): { grads: unknown[]; recorded: boolean } {
   const live = outputs.map((y, i) => [y, seeds[i]!] as const).filter(([y]) => y.requiresGrad);
   // Record the backward pass when an enclosing grad tracks anything this graph or the seeds reach.
   const createGraph = seedsTracked && isGradEnabled() ? true : 'auto';
   const all = w.targets.flat();
-  const grads = live.length
+  const { grads, recorded } = live.length
     ? runBackward(live.map(([y]) => y), live.map(([, s]) => s), { targets: all, retainGraph: true, createGraph })
-    : new Map<Tensor, Tensor>();
-  return w.targets.map((ts, k) => w.rebuilds[k]!(ts.map((t) => grads.get(t) ?? zerosLike(t))));
+    : { grads: new Map<Tensor, Tensor>(), recorded: false };
+  return { grads: w.targets.map((ts, k) => w.rebuilds[k]!(ts.map((t) => grads.get(t) ?? zerosLike(t)))), recorded };
 }
 
 /** Options of {@link grad} and {@link valueAndGrad}. @category Autograd */
@@ -115,9 +115,11 @@ function valueAndGradImpl(op: string, f: (...args: any[]) => unknown, opts: Grad
   const w = wrapArgs(op, args, nums);
   const out = enableGrad(() => f(...w.args));
   const [y, aux] = scalarOut(op, out, opts.hasAux ?? false);
-  const grads = pull([y], [zerosLike(y).add(1)], w, false);
+  const { grads, recorded } = pull([y], [zerosLike(y).add(1)], w, false);
   const g = typeof argnums === 'number' ? grads[0] : grads;
-  return [opts.hasAux ? [y, aux] : y, g];
+  // As JAX: a plain value unless an enclosing computation is differentiating through it.
+  const value = recorded ? y : new Tensor(y.data, y.shape, y.dtype);
+  return [opts.hasAux ? [value, aux] : value, g];
 }
 
 /**
@@ -174,7 +176,7 @@ export function vjp<A extends Tree[], Y extends Tree>(f: (...args: A) => Y, ...a
         `cotangent${paths[i]} is ${s.dtype} ${fmt(s.shape)}, the output there is ${outs[i]!.dtype} ${fmt(outs[i]!.shape)}`,
       ),
     );
-    return pull(outs, seeds, w, seeds.some((s) => s.requiresGrad)) as A;
+    return pull(outs, seeds, w, seeds.some((s) => s.requiresGrad)).grads as A;
   };
   return [y, pullback];
 }

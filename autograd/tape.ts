@@ -197,7 +197,11 @@ export const engineOps: {
  * @internal The engine: walks the graph below `roots` in reverse creation order (iteratively), calls each
  * node's VJP, undoes broadcasting, accumulates fan-out and delivers leaf gradients or target gradients.
  */
-export function runBackward(roots: readonly Tensor[], seeds: readonly Tensor[], opts: BackwardOptions = {}): Map<Tensor, Tensor> {
+export function runBackward(
+  roots: readonly Tensor[],
+  seeds: readonly Tensor[],
+  opts: BackwardOptions = {},
+): { grads: Map<Tensor, Tensor>; recorded: boolean } {
   const targets = opts.targets ? new Set(opts.targets) : undefined;
   let outerLeaf = false;
 
@@ -230,7 +234,7 @@ export function runBackward(roots: readonly Tensor[], seeds: readonly Tensor[], 
     }
   }
 
-  return withGradMode(createGraph, () => {
+  const grads = withGradMode(createGraph, () => {
     const grads = new Map<Tensor, Tensor>();
     const accumulate = (t: Tensor, g: Tensor): void => {
       const prev = grads.get(t);
@@ -270,4 +274,5 @@ export function runBackward(roots: readonly Tensor[], seeds: readonly Tensor[], 
     }
     return grads;
   });
+  return { grads, recorded: createGraph };
 }

@@ -173,7 +173,7 @@ export class Tensor {
   /** {@link mean} */ mean(axis?: number | number[], opts?: { keepdims?: boolean }): Tensor { return m('mean')(this, axis, opts); }
   /** {@link max} */ max(axis?: number | number[], opts?: { keepdims?: boolean }): Tensor { return m('max')(this, axis, opts); }
   /** {@link min} */ min(axis?: number | number[], opts?: { keepdims?: boolean }): Tensor { return m('min')(this, axis, opts); }
-  /** {@link var_} */ var(axis?: number | number[], opts?: { keepdims?: boolean; correction?: number }): Tensor { return m('var')(this, axis, opts); }
+  /** {@link variance} */ var(axis?: number | number[], opts?: { keepdims?: boolean; correction?: number }): Tensor { return m('var')(this, axis, opts); }
   /** {@link std} */ std(axis?: number | number[], opts?: { keepdims?: boolean; correction?: number }): Tensor { return m('std')(this, axis, opts); }
   /** {@link norm} */ norm(p?: number, axis?: number | number[], opts?: { keepdims?: boolean }): Tensor { return m('norm')(this, p, axis, opts); }
   /** {@link logsumexp} */ logsumexp(axis?: number | number[], opts?: { keepdims?: boolean }): Tensor { return m('logsumexp')(this, axis, opts); }
@@ -188,7 +188,7 @@ export class Tensor {
   /** {@link expand} */ expand(shape: readonly number[]): Tensor { return m('expand')(this, shape); }
   /** {@link broadcastTo} */ broadcastTo(shape: readonly number[]): Tensor { return m('broadcastTo')(this, shape); }
   /** {@link flatten} */ flatten(startAxis?: number, endAxis?: number): Tensor { return m('flatten')(this, startAxis, endAxis); }
-  /** {@link slice} */ slice(specs: readonly SliceSpec[]): Tensor { return m('slice')(this, specs); }
+  /** {@link slice} */ slice(specs: readonly (SliceSpec | number)[]): Tensor { return m('slice')(this, specs); }
   /** {@link narrow} */ narrow(axis: number, start: number, length: number): Tensor { return m('narrow')(this, axis, start, length); }
   /** {@link select} */ select(axis: number, index: number): Tensor { return m('select')(this, axis, index); }
   /** {@link indexSelect} */ indexSelect(axis: number, index: Tensor): Tensor { return m('indexSelect')(this, axis, index); }

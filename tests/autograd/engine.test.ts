@@ -286,6 +286,15 @@ describe('grad, valueAndGrad, vjp', () => {
     expectExact(g2, [0, 0]);
   });
 
+  it('valueAndGrad returns a plain value at top level, and a tracked one inside an enclosing grad', () => {
+    const [v] = valueAndGrad((x: Tensor) => mul(x, x).sum())(f64([3, 4]));
+    expect(v.requiresGrad).toBe(false);
+    expect(v.isLeaf).toBe(true);
+    // d/dy of (value of sum(x*y) at x) = sum(x): the inner value must stay on the outer tape.
+    const outer = grad((y: Tensor) => valueAndGrad((x: Tensor) => mul(x, y).sum())(f64([1, 2]))[0])(f64([5, 6]));
+    expectExact(outer, [1, 2]);
+  });
+
   it('valueAndGrad returns the value and the gradient', () => {
     const [v, g] = valueAndGrad((x: Tensor) => mul(x, x).sum())(f64([3, 4]));
     expect(v.item()).toBe(25);
