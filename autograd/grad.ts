@@ -4,7 +4,7 @@ import { TapegradError, check } from '../core/errors.js';
 import { fmt, shapeEq } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import { reshapeOp } from './ops/shape.js';
-import { enableGrad, isGradEnabled, runBackward } from './tape.js';
+import { enableGrad, isGradEnabled, reachesLeaf, runBackward } from './tape.js';
 import { type Tree, flattenTree } from './tree.js';
 
 /** Options of {@link backward}. @category Autograd */
@@ -39,6 +39,25 @@ export function backward(root: Tensor, seed?: Tensor, opts: BackwardCallOptions 
     `seed must be a ${root.dtype} tensor of shape ${fmt(root.shape)}, got ${seed instanceof Tensor ? `${seed.dtype} ${fmt(seed.shape)}` : typeof seed}`,
   );
   runBackward([root], [seed], opts);
+}
+
+/**
+ * The fresh leaves of the functional transforms whose function is running now: an inner transform whose
+ * graph reaches one of them records its backward pass, so the outer one can differentiate through it
+ * (as JAX's nested transforms). Anything else, such as a parameter with requiresGrad, gets constant
+ * gradients, as `jax.grad` returns plain arrays.
+ */
+const active = new Set<Tensor>();
+
+/** Runs `f` with the transform's fresh leaves marked active. */
+function withActive<T>(w: Wrapped, f: () => T): T {
+  const mine = w.targets.flat().filter((t) => t.isLeaf && !active.has(t));
+  for (const t of mine) active.add(t);
+  try {
+    return enableGrad(f);
+  } finally {
+    for (const t of mine) active.delete(t);
+  }
 }
 
 interface Wrapped {
@@ -77,13 +96,13 @@ function wrapArgs(op: string, args: readonly unknown[], argnums: readonly number
 }
 
 /** @internal Gradients of `outputs` (with cotangents `seeds`) for each group of targets, zeros where unused. */
-function pull(outputs: readonly Tensor[], seeds: readonly Tensor[], w: Wrapped, seedsTracked: boolean): { grads: unknown[]; recorded: boolean } {
+function pull(outputs: readonly Tensor[], seeds: readonly Tensor[], w: Wrapped): { grads: unknown[]; recorded: boolean } {
   const live = outputs.map((y, i) => [y, seeds[i]!] as const).filter(([y]) => y.requiresGrad);
-  // Record the backward pass when an enclosing grad tracks anything this graph or the seeds reach.
-  const createGraph = seedsTracked && isGradEnabled() ? true : 'auto';
+  // Record the backward pass when an enclosing transform differentiates what the graph or the seeds reach.
+  const createGraph = isGradEnabled() && reachesLeaf(seeds, (t) => active.has(t)) ? true : 'auto';
   const all = w.targets.flat();
   const { grads, recorded } = live.length
-    ? runBackward(live.map(([y]) => y), live.map(([, s]) => s), { targets: all, retainGraph: true, createGraph })
+    ? runBackward(live.map(([y]) => y), live.map(([, s]) => s), { targets: all, retainGraph: true, createGraph, active })
     : { grads: new Map<Tensor, Tensor>(), recorded: false };
   return { grads: w.targets.map((ts, k) => w.rebuilds[k]!(ts.map((t) => grads.get(t) ?? zerosLike(t)))), recorded };
 }
@@ -113,9 +132,9 @@ function valueAndGradImpl(op: string, f: (...args: any[]) => unknown, opts: Grad
   const argnums = opts.argnums ?? 0;
   const nums = typeof argnums === 'number' ? [argnums] : [...argnums];
   const w = wrapArgs(op, args, nums);
-  const out = enableGrad(() => f(...w.args));
+  const out = withActive(w, () => f(...w.args));
   const [y, aux] = scalarOut(op, out, opts.hasAux ?? false);
-  const { grads, recorded } = pull([y], [zerosLike(y).add(1)], w, false);
+  const { grads, recorded } = pull([y], [zerosLike(y).add(1)], w);
   const g = typeof argnums === 'number' ? grads[0] : grads;
   // As JAX: a plain value unless an enclosing computation is differentiating through it.
   const value = recorded ? y : new Tensor(y.data, y.shape, y.dtype);
@@ -162,7 +181,7 @@ export function valueAndGrad<A extends unknown[]>(f: (...args: A) => unknown, op
  */
 export function vjp<A extends Tree[], Y extends Tree>(f: (...args: A) => Y, ...args: A): [Y, (cotangent: Y) => A] {
   const w = wrapArgs('vjp', args, args.map((_, i) => i));
-  const y = enableGrad(() => f(...(w.args as A)));
+  const y = withActive(w, () => f(...(w.args as A)));
   const { leaves: outs, paths } = flattenTree(y, (path, v) => {
     throw new TapegradError('vjp', `f returned ${typeof v} at ${path || 'the top'}; expected tensors`);
   });
@@ -176,7 +195,7 @@ export function vjp<A extends Tree[], Y extends Tree>(f: (...args: A) => Y, ...a
         `cotangent${paths[i]} is ${s.dtype} ${fmt(s.shape)}, the output there is ${outs[i]!.dtype} ${fmt(outs[i]!.shape)}`,
       ),
     );
-    return pull(outs, seeds, w, seeds.some((s) => s.requiresGrad)).grads as A;
+    return pull(outs, seeds, w).grads as A;
   };
   return [y, pullback];
 }

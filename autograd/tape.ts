@@ -148,11 +148,30 @@ export function isAnomalyEnabled(): boolean {
   return anomaly;
 }
 
+/** @internal Whether any leaf below `tensors` (or one of them) satisfies `pred`; iterative. */
+export function reachesLeaf(tensors: readonly Tensor[], pred: (leaf: Tensor) => boolean): boolean {
+  const seen = new Set<Node>();
+  const stack = [...tensors];
+  while (stack.length) {
+    const t = stack.pop()!;
+    const n = t.node as Node | null;
+    if (!n) {
+      if (pred(t)) return true;
+    } else if (!seen.has(n)) {
+      seen.add(n);
+      stack.push(...n.inputs);
+    }
+  }
+  return false;
+}
+
 /** @internal Options of {@link runBackward}. */
 export interface BackwardOptions {
   retainGraph?: boolean;
-  /** Record the backward pass; 'auto': when the graph reaches a leaf requiring grad that is not a target. */
+  /** Record the backward pass; 'auto': when the graph reaches a leaf in `active` that is not a target. */
   createGraph?: boolean | 'auto';
+  /** With 'auto': the leaves that enclosing functional transforms are differentiating right now. */
+  active?: ReadonlySet<Tensor>;
   /** Collect gradients for these tensors instead of accumulating into leaves' `.grad`. */
   targets?: readonly Tensor[];
 }
@@ -216,10 +235,10 @@ export function runBackward(
     nodes.push(n);
     for (const t of n.inputs) {
       if (t.node && !seen.has(t.node as Node)) stack.push(t.node as Node);
-      else if (!t.node && t.requiresGrad && !targets?.has(t)) outerLeaf = true;
+      else if (!t.node && opts.active?.has(t) && !targets?.has(t)) outerLeaf = true;
     }
   }
-  // Under 'auto' (the functional surface), record iff an enclosing computation tracks a leaf we reach.
+  // Under 'auto' (the functional surface), record iff an enclosing transform differentiates a leaf we reach.
   const createGraph = opts.createGraph === 'auto' ? isGradEnabled() && outerLeaf : (opts.createGraph ?? false);
   const retain = opts.retainGraph ?? createGraph;
   // Creation order is a topological order.

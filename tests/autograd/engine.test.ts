@@ -286,6 +286,16 @@ describe('grad, valueAndGrad, vjp', () => {
     expectExact(g2, [0, 0]);
   });
 
+  it('grad gives constant gradients for a requiresGrad parameter at top level (nothing chains across steps)', () => {
+    const w = f64([1, 2], true);
+    const scale = f64([3], true); // captured, PyTorch-style parameter
+    const g = grad((t: Tensor) => mul(mul(t, t), scale).sum())(w);
+    expectExact(g, [6, 12]);
+    expect(g.requiresGrad).toBe(false);
+    expect(w.grad).toBeNull();
+    expect(scale.grad).toBeNull();
+  });
+
   it('valueAndGrad returns a plain value at top level, and a tracked one inside an enclosing grad', () => {
     const [v] = valueAndGrad((x: Tensor) => mul(x, x).sum())(f64([3, 4]));
     expect(v.requiresGrad).toBe(false);
