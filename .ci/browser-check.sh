@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Loads the built ESM bundle (dist/index.js) in headless Chromium and runs grad, backward and gradcheck
+# there. Skips, saying so, when Chromium is not installed (Debian: apt-get install chromium).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+browser=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$browser" ]; then echo "browser check skipped: no chromium on this machine"; exit 0; fi
+[ -f dist/index.js ] || { echo "browser check: dist/index.js is missing; run npm run build first" >&2; exit 1; }
+dir=$(mktemp -d)
+trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$dir"' EXIT
+cp dist/index.js "$dir/"
+cat > "$dir/index.html" <<'HTML'
+<!doctype html><html><body><pre id="out">running</pre><script type="module">
+import { grad, tensor, randn, gradcheck, tanh, matmul } from './index.js';
+const out = document.getElementById('out');
+try {
+  const g = grad((x) => x.pow(3).sum())(tensor([2])).item();
+  const w = tensor([1, 2], { requiresGrad: true });
+  w.mul(w).sum().backward();
+  const r = gradcheck((a, b) => tanh(matmul(a, b)), [randn([2, 3], { dtype: 'float64' }), randn([3, 2], { dtype: 'float64' })]);
+  out.textContent = `grad=${g} backward=${w.grad.toArray().join(',')} gradcheck=${r.ok}`;
+} catch (e) { out.textContent = `error: ${e}`; }
+</script></body></html>
+HTML
+port=$((20000 + RANDOM % 20000))
+python3 -m http.server "$port" --bind 127.0.0.1 --directory "$dir" >/dev/null 2>&1 &
+server=$!
+sleep 1
+dom=$(timeout 60 "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+  --disable-background-networking --disable-component-update --disable-sync --user-data-dir="$dir/profile" \
+  --virtual-time-budget=10000 --dump-dom "http://127.0.0.1:$port/index.html" 2>/dev/null)
+result=$(printf '%s' "$dom" | sed -n 's/.*<pre id="out">\([^<]*\)<\/pre>.*/\1/p')
+echo "browser ($($browser --version 2>/dev/null | head -1)): $result"
+[ "$result" = "grad=12 backward=2,4 gradcheck=true" ] || { echo "browser check failed" >&2; exit 1; }
+echo "browser check passed"
