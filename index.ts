@@ -17,8 +17,8 @@ export { Generator, manualSeed, defaultGenerator } from './core/random.js';
 export { getBackend, setBackend, jsBackend, type Backend, type UnaryKernel, type BinaryKernel, type ReduceKernel } from './core/kernels/index.js';
 
 export {
-  defineOp, noGrad, enableGrad, isGradEnabled, setDetectAnomaly, isAnomalyEnabled,
-  type OpDef, type Primitive, type VjpContext,
+  defineOp, defineMultiOp, noGrad, enableGrad, isGradEnabled, setDetectAnomaly, isAnomalyEnabled,
+  type OpDef, type Primitive, type VjpContext, type MultiOpDef, type MultiPrimitive, type MultiVjpContext,
 } from './autograd/tape.js';
 export { backward, grad, valueAndGrad, vjp, type GradOptions, type BackwardCallOptions } from './autograd/grad.js';
 export type { Tree } from './autograd/tree.js';
@@ -38,6 +38,6 @@ export {
 export { matmul, linear } from './autograd/ops/linalg.js';
 export {
   reshape, permute, transpose, squeeze, unsqueeze, expand, broadcastTo, flatten, slice, narrow, select,
-  indexSelect, gather, concat, stack, split, chunk, flip, pad, cast, clone, detach,
+  indexSelect, gather, concat, stack, split, chunk, unbind, flip, pad, cast, clone, detach,
 } from './autograd/ops/shape.js';
 export { softmax, logSoftmax, crossEntropy, binaryCrossEntropyWithLogits, type Reduction } from './autograd/ops/stable.js';

@@ -31,15 +31,64 @@ export interface Primitive<I extends readonly Tensor[], P> {
   readonly def: OpDef<I, P>;
 }
 
+/** What the VJP of a multi-output primitive sees. @category Autograd */
+export interface MultiVjpContext<I extends readonly Tensor[], P> {
+  readonly inputs: I;
+  readonly outputs: readonly Tensor[];
+  readonly params: P;
+  readonly needs: readonly boolean[];
+}
+
+/**
+ * A primitive with several outputs (split, unbind): its VJP gets one cotangent per output, null for the
+ * outputs nothing used, and runs once, after every consumer of every output.
+ * @category Autograd
+ */
+export interface MultiOpDef<I extends readonly Tensor[], P> {
+  readonly name: string;
+  forward(inputs: I, params: P): Tensor[];
+  vjp(gs: readonly (Tensor | null)[], ctx: MultiVjpContext<I, P>): readonly (Tensor | null)[];
+}
+
+/** A multi-output primitive ready to apply. @category Autograd */
+export interface MultiPrimitive<I extends readonly Tensor[], P> {
+  (inputs: I, params: P): Tensor[];
+  readonly def: MultiOpDef<I, P>;
+}
+
 /** @internal One recorded application of a primitive. */
 interface Node {
   readonly id: number;
-  readonly def: OpDef<readonly Tensor[], unknown>;
+  readonly name: string;
+  /** Maps the outputs' cotangents (all present for single-output ops) to the inputs' cotangents. */
+  readonly vjp: (gs: readonly (Tensor | null)[], node: Node) => readonly (Tensor | null)[];
   readonly inputs: readonly Tensor[];
   readonly params: unknown;
   readonly needs: readonly boolean[];
-  output: Tensor;
+  readonly outputs: readonly Tensor[];
   released: boolean;
+}
+
+/** @internal Runs a forward kernel, re-attributing kernel-level errors (broadcasting) to the op called. */
+function runForward<T>(name: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof TapegradError && e.op !== name) throw new TapegradError(name, e.message.slice(e.op.length + 2));
+    throw e;
+  }
+}
+
+/** @internal Records a node for `outputs` when grad mode is on and an input requires grad. */
+function record(name: string, vjp: Node['vjp'], inputs: readonly Tensor[], params: unknown, outputs: readonly Tensor[]): void {
+  if (!gradEnabled || outputs.some((o) => o.dtype === 'int32')) return;
+  const needs = inputs.map((t) => t.requiresGrad);
+  if (!needs.some(Boolean)) return;
+  const node: Node = { id: nextId++, name, vjp, inputs, params, needs, outputs, released: false };
+  for (const o of outputs) {
+    o.node = node;
+    o.requiresGrad = true;
+  }
 }
 
 let nextId = 0;
@@ -61,26 +110,37 @@ let anomaly = false;
  * @category Autograd
  */
 export function defineOp<I extends readonly Tensor[], P = undefined>(def: OpDef<I, P>): Primitive<I, P> {
+  const vjp: Node['vjp'] = (gs, n) =>
+    def.vjp(gs[0]!, { inputs: n.inputs as unknown as I, output: n.outputs[0]!, params: n.params as P, needs: n.needs });
   const apply = (inputs: I, params?: P): Tensor => {
-    let output: Tensor;
-    try {
-      output = def.forward(inputs, params as P);
-    } catch (e) {
-      // Kernel-level errors (broadcasting) are re-attributed to the op the user called.
-      if (e instanceof TapegradError && e.op !== def.name) throw new TapegradError(def.name, e.message.slice(e.op.length + 2));
-      throw e;
-    }
-    if (gradEnabled && output.dtype !== 'int32') {
-      const needs = inputs.map((t) => t.requiresGrad);
-      if (needs.some(Boolean)) {
-        const node: Node = { id: nextId++, def: def as never, inputs, params, needs, output, released: false };
-        output.node = node;
-        output.requiresGrad = true;
-      }
-    }
+    const output = runForward(def.name, () => def.forward(inputs, params as P));
+    record(def.name, vjp, inputs, params, [output]);
     return output;
   };
   return Object.assign(apply, { def }) as unknown as Primitive<I, P>;
+}
+
+/**
+ * Declares a primitive with several outputs; see {@link defineOp}.
+ * @example
+ * ```ts
+ * const halves = defineMultiOp<[Tensor], undefined>({
+ *   name: 'halves',
+ *   forward: ([x]) => [...],                                  // two kernels' results
+ *   vjp: (gs, { outputs }) => [concat(gs.map((g, i) => g ?? zerosLike(outputs[i]!)))],
+ * });
+ * ```
+ * @category Autograd
+ */
+export function defineMultiOp<I extends readonly Tensor[], P = undefined>(def: MultiOpDef<I, P>): MultiPrimitive<I, P> {
+  const vjp: Node['vjp'] = (gs, n) =>
+    def.vjp(gs, { inputs: n.inputs as unknown as I, outputs: n.outputs, params: n.params as P, needs: n.needs });
+  const apply = (inputs: I, params: P): Tensor[] => {
+    const outputs = runForward(def.name, () => def.forward(inputs, params));
+    record(def.name, vjp, inputs, params, outputs);
+    return outputs;
+  };
+  return Object.assign(apply, { def });
 }
 
 /**
@@ -263,17 +323,16 @@ export function runBackward(
 
     for (const node of nodes) {
       if (needed && !needed.has(node)) continue;
-      const g = grads.get(node.output);
-      if (!g) continue;
-      const name = node.def.name;
+      const gs = node.outputs.map((o) => grads.get(o) ?? null);
+      if (!gs.some(Boolean)) continue;
+      const name = node.name;
       if (node.released)
         throw new TapegradError(
           'backward',
-          `tried to go backward through the graph a second time (at op '${name}', output shape ${fmt(node.output.shape)}); ` +
+          `tried to go backward through the graph a second time (at op '${name}', output shape ${fmt(node.outputs[0]!.shape)}); ` +
             'its saved values were released by the first backward: pass {retainGraph: true} to that call',
         );
-      const ctx = { inputs: node.inputs, output: node.output, params: node.params, needs: node.needs };
-      const gin = node.def.vjp(g, ctx);
+      const gin = node.vjp(gs, node);
       node.inputs.forEach((x, i) => {
         const gi = gin[i];
         if (!node.needs[i] || !gi) return;
@@ -282,7 +341,7 @@ export function runBackward(
         if (anomaly) checkFinite(name, i, fitted);
         accumulate(x, fitted);
       });
-      if (!targets?.has(node.output)) grads.delete(node.output);
+      for (const o of node.outputs) if (!targets?.has(o)) grads.delete(o);
       if (!retain) node.released = true;
     }
 

@@ -194,6 +194,7 @@ export class Tensor {
   /** {@link indexSelect} */ indexSelect(axis: number, index: Tensor): Tensor { return m('indexSelect')(this, axis, index); }
   /** {@link gather} */ gather(axis: number, index: Tensor): Tensor { return m('gather')(this, axis, index); }
   /** {@link split} */ split(sizeOrSections: number | number[], axis?: number): Tensor[] { return m('split')(this, sizeOrSections, axis); }
+  /** {@link unbind} */ unbind(axis?: number): Tensor[] { return m('unbind')(this, axis); }
   /** {@link chunk} */ chunk(chunks: number, axis?: number): Tensor[] { return m('chunk')(this, chunks, axis); }
   /** {@link flip} */ flip(axes: number | number[]): Tensor { return m('flip')(this, axes); }
   /** {@link pad} */ pad(pads: readonly number[], value?: number): Tensor { return m('pad')(this, pads, value); }

@@ -6,7 +6,7 @@ import { addOp, divOp, maximumOp, minimumOp, mulOp, negOp, powOp, subOp, whereOp
 import { matmulOp } from './linalg.js';
 import { logsumexpOp, maxOp, minOp, normOp, sumOp } from './reduce.js';
 import {
-  castOp, concatOp, expandOp, gatherOp, indexAddOp, indexSelectOp, permuteOp, reshapeOp, scatterAddOp, sliceOp, unsliceOp,
+  castOp, concatOp, splitOp, unbindOp, expandOp, gatherOp, indexAddOp, indexSelectOp, permuteOp, reshapeOp, scatterAddOp, sliceOp, unsliceOp,
 } from './shape.js';
 import { logSoftmaxOp, softmaxOp } from './stable.js';
 import { absOp, clampOp, cosOp, expOp, log1pOp, logOp, reluOp, sigmoidOp, sinOp, softplusOp, sqrtOp, tanhOp } from './unary.js';
@@ -19,6 +19,7 @@ export const primitives = {
   sum: sumOp, max: maxOp, min: minOp, logsumexp: logsumexpOp, norm: normOp,
   matmul: matmulOp,
   reshape: reshapeOp, permute: permuteOp, expand: expandOp, slice: sliceOp, unslice: unsliceOp, concat: concatOp,
+  split: splitOp, unbind: unbindOp,
   indexSelect: indexSelectOp, indexAdd: indexAddOp, gather: gatherOp, scatterAdd: scatterAddOp, cast: castOp,
   softmax: softmaxOp, logSoftmax: logSoftmaxOp,
 } as const;

@@ -1,9 +1,9 @@
-import { full } from '../../core/creation.js';
+import { full, zerosLike } from '../../core/creation.js';
 import { TapegradError, check } from '../../core/errors.js';
 import { type Shape, broadcastShapes, fmt, normAxes, normAxis, shapeEq, sizeOf } from '../../core/shape.js';
 import { type SliceSpec, Tensor } from '../../core/tensor.js';
 import type { DType } from '../../core/dtype.js';
-import { type Primitive, defineOp } from '../tape.js';
+import { type MultiPrimitive, type Primitive, defineMultiOp, defineOp } from '../tape.js';
 import { sum } from './reduce.js';
 import { K, asTensor, checkInt } from './util.js';
 
@@ -84,6 +84,31 @@ export const castOp: Primitive<[Tensor], { dtype: DType }> = defineOp({
   name: 'cast',
   forward: ([x], { dtype }) => K().cast(x, dtype),
   vjp: (g, { inputs: [x] }) => [castOp([g], { dtype: x.dtype })], // d cast(x) = cast back(dx)
+});
+
+/** The pieces of `x` along `axis` with the given sizes, each a window starting where the last ended. */
+function pieces(x: Tensor, axis: number, sizes: readonly number[]): Tensor[] {
+  let at = 0;
+  return sizes.map((n) => {
+    const starts = x.shape.map((_, d) => (d === axis ? at : 0));
+    at += n;
+    return K().slice(x, starts, x.shape.map(() => 1), x.shape.map((d, k) => (k === axis ? n : d)));
+  });
+}
+
+const orZeros = (gs: readonly (Tensor | null)[], outputs: readonly Tensor[]): Tensor[] =>
+  gs.map((g, i) => g ?? zerosLike(outputs[i]!));
+
+export const splitOp: MultiPrimitive<[Tensor], { axis: number; sizes: readonly number[] }> = defineMultiOp({
+  name: 'split',
+  forward: ([x], { axis, sizes }) => pieces(x, axis, sizes),
+  vjp: (gs, { outputs, params: { axis } }) => [concat(orZeros(gs, outputs), axis)], // the pieces' cotangents, joined
+});
+
+export const unbindOp: MultiPrimitive<[Tensor], { axis: number }> = defineMultiOp({
+  name: 'unbind',
+  forward: ([x], { axis }) => pieces(x, axis, new Array<number>(x.shape[axis]!).fill(1)).map((p) => new Tensor(p.data, x.shape.filter((_, d) => d !== axis), x.dtype)),
+  vjp: (gs, { outputs, params: { axis } }) => [stack(orZeros(gs, outputs), axis)], // the slices' cotangents, stacked
 });
 
 function inversePermutation(axes: readonly number[]): number[] {
@@ -383,8 +408,22 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], axi
     sizes.forEach((s) => checkInt('split', 'each section', s));
     check(sizes.reduce((p, q) => p + q, 0) === n, 'split', () => `sections ${fmt(sizes)} sum to ${sizes.reduce((p, q) => p + q, 0)}, axis ${axis} has size ${n}`);
   }
-  let at = 0;
-  return sizes.map((s) => narrow(x, a, (at += s) - s, s));
+  return sizes.length === 1 ? [x] : splitOp([x], { axis: a, sizes });
+}
+
+/**
+ * The slices of `x` along `axis`, with that axis removed, as `torch.unbind` (one time step each for a
+ * sequence). Its backward runs once for all slices, so unbinding a long sequence costs linear time.
+ * @example
+ * ```ts
+ * const steps = unbind(x, 0); // x: [L, N, H] -> L tensors [N, H]
+ * ```
+ * @category Shape
+ */
+export function unbind(x: Tensor, axis = 0): Tensor[] {
+  asTensor('unbind', x);
+  const a = normAxis('unbind', axis, x.ndim);
+  return unbindOp([x], { axis: a });
 }
 
 /**

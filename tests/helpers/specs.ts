@@ -159,6 +159,30 @@ export const specs: { [K in PrimitiveName]: OpSpec } = {
         fc.tuple(...sizes.map((n) => float64(s.map((d, i) => (i === axis ? n : d))))).map((xs) => ({ inputs: xs, fn: (...ts: Tensor[]) => tg.concat(ts, axis), params: { axis } })),
       ),
   },
+  split: {
+    // Random section sizes; only some pieces are used, so the VJP sees null cotangents too.
+    cases: shape(1)
+      .chain((s) => fc.tuple(float64(s), fc.integer({ min: 0, max: s.length - 1 })))
+      .chain(([x, axis]) => fc.tuple(fc.constant(x), fc.constant(axis), fc.array(fc.boolean(), { minLength: x.shape[axis]!, maxLength: x.shape[axis]! })))
+      .map(([x, axis, cuts]) => {
+        const sizes: number[] = [];
+        cuts.forEach((cut, i) => (i === 0 || cut ? sizes.push(1) : sizes[sizes.length - 1]!++));
+        return {
+          inputs: [x],
+          fn: (t: Tensor) => tg.concat(tg.split(t, sizes, axis).flatMap((p, i) => (i % 2 === 0 ? [tg.mul(p, i + 1)] : [])), axis),
+          params: { axis, sizes },
+        };
+      }),
+  },
+  unbind: {
+    cases: shape(1)
+      .chain((s) => fc.tuple(float64(s), fc.integer({ min: 0, max: s.length - 1 })))
+      .map(([x, axis]) => ({
+        inputs: [x],
+        fn: (t: Tensor) => tg.stack(tg.unbind(t, axis).filter((_, i) => i !== 1).map((p, i) => tg.mul(p, i + 2)), 0),
+        params: { axis },
+      })),
+  },
   indexSelect: {
     cases: shape(1)
       .chain((s) => fc.tuple(float64(s), fc.integer({ min: 0, max: s.length - 1 })))
@@ -255,7 +279,7 @@ export const composites: Record<string, OpSpec> = {
   },
   select: { cases: shape(1).chain((s) => float64(s)).map((x) => ({ inputs: [x], fn: (t: Tensor) => tg.select(t, -1, -1) })) },
   flip: { cases: shape(1).chain((s) => float64(s)).map((x) => ({ inputs: [x], fn: (t: Tensor) => tg.flip(t, t.ndim > 1 ? [0, -1] : 0) })) },
-  split: { cases: shape(1).chain((s) => float64(s)).map((x) => ({ inputs: [x], fn: (t: Tensor) => tg.mul(tg.split(t, 2).at(-1)!, 3) })) },
+  splitBySize: { cases: shape(1).chain((s) => float64(s)).map((x) => ({ inputs: [x], fn: (t: Tensor) => tg.mul(tg.split(t, 2).at(-1)!, 3) })) },
   chunk: {
     cases: shape(1).chain((s) => float64(s)).map((x) => ({ inputs: [x], fn: (t: Tensor) => { const c = tg.chunk(t, 2); return c.length > 1 ? tg.sub(c[0]!.sum(), c[1]!.sum()) : c[0]!.sum(); } })),
   },
@@ -283,7 +307,7 @@ export const composites: Record<string, OpSpec> = {
 export const notDifferentiable = new Set([
   'TapegradError', 'Tensor', 'tensor', 'zeros', 'ones', 'full', 'zerosLike', 'onesLike', 'arange', 'linspace', 'eye', 'rand', 'randn',
   'uniform', 'randint', 'Generator', 'manualSeed', 'defaultGenerator', 'getBackend', 'setBackend', 'jsBackend', 'defineOp', 'noGrad',
-  'enableGrad', 'isGradEnabled', 'setDetectAnomaly', 'isAnomalyEnabled', 'backward', 'grad', 'valueAndGrad', 'vjp', 'gradcheck',
+  'enableGrad', 'defineMultiOp', 'isGradEnabled', 'setDetectAnomaly', 'isAnomalyEnabled', 'backward', 'grad', 'valueAndGrad', 'vjp', 'gradcheck',
   'gradgradcheck', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'isnan', 'isfinite', 'sign', 'argmax', 'argmin', 'detach', 'var',
   // Covered by the primitive spec of the same name, or an alias of one:
   'broadcastTo', 'cast', 'gather', 'indexSelect', 'reshape', 'permute', 'slice', 'concat', 'softmax', 'logSoftmax', 'sum', 'max', 'min', 'logsumexp',
