@@ -41,3 +41,5 @@ export {
   indexSelect, gather, concat, stack, split, chunk, unbind, flip, pad, cast, clone, detach,
 } from './autograd/ops/shape.js';
 export { softmax, logSoftmax, crossEntropy, binaryCrossEntropyWithLogits, type Reduction } from './autograd/ops/stable.js';
+
+export * as nn from './nn/index.js';

@@ -1,0 +1,96 @@
+import { uniform } from '../core/creation.js';
+import type { DType } from '../core/dtype.js';
+import { check } from '../core/errors.js';
+import type { Generator } from '../core/random.js';
+import { fmt } from '../core/shape.js';
+import type { Tensor } from '../core/tensor.js';
+import { zeros } from '../core/creation.js';
+import { squeeze, unsqueeze } from '../autograd/ops/shape.js';
+
+/**
+ * The contract of a recurrent cell: what the sequence runner needs to lift it to multi-layer,
+ * bidirectional, variable-length layers. A cell is a {@link Module} that holds its parameters and
+ * implements one step; backpropagation through time is the tape's ordinary work.
+ *
+ * - `inputSize`: the features of one step's input, [N, inputSize].
+ * - `stateSizes`: the sizes of the state's tensors, one entry per component ([h] for an Elman or GRU
+ *   cell, [h, c] for an LSTM). The initial state is zeros of [N, size] unless one is given.
+ * - `step(x, state)`: the next state. The output of a step is the state's first component.
+ *
+ * @example
+ * ```ts
+ * // A minimal gated unit (Zhou et al. 2016), in full:
+ * class MGUCell extends Module implements RecurrentCell {
+ *   readonly stateSizes: number[];
+ *   readonly weightIh; readonly weightHh; readonly bias;
+ *   constructor(readonly inputSize: number, hiddenSize: number, opts: ModuleOptions = {}) {
+ *     super();
+ *     this.stateSizes = [hiddenSize];
+ *     const init = rnnInit(hiddenSize, opts);
+ *     this.weightIh = this.registerParameter('weight_ih', init([2 * hiddenSize, inputSize]));
+ *     this.weightHh = this.registerParameter('weight_hh', init([2 * hiddenSize, hiddenSize]));
+ *     this.bias = this.registerParameter('bias', init([2 * hiddenSize]));
+ *   }
+ *   step(x: Tensor, [h]: Tensor[]): Tensor[] {
+ *     const [fx, nx] = chunk(linear(x, this.weightIh, this.bias), 2, 1);
+ *     const [fh, nh] = chunk(linear(h, this.weightHh), 2, 1);
+ *     const f = sigmoid(add(fx, fh));                    // forget gate
+ *     const n = tanh(add(nx, mul(f, nh)));               // candidate
+ *     return [add(mul(sub(1, f), h), mul(f, n))];        // h' = (1-f) h + f n
+ *   }
+ *   forward(x: Tensor, h?: Tensor) { return cellForward(this, x, h ? [h] : undefined)[0]; }
+ * }
+ * ```
+ * @category Recurrent
+ */
+export interface RecurrentCell {
+  readonly inputSize: number;
+  readonly stateSizes: readonly number[];
+  step(x: Tensor, state: readonly Tensor[]): Tensor[];
+}
+
+/**
+ * PyTorch's initialisation of every recurrent weight and bias, U(-1/sqrt(H), 1/sqrt(H)), as a function of
+ * the shape (drawn from the module's generator, in the module's dtype).
+ * @example
+ * ```ts
+ * const init = rnnInit(20, { dtype: 'float64' });
+ * const w = init([80, 10]);
+ * ```
+ * @category Recurrent
+ */
+export function rnnInit(hiddenSize: number, opts: { dtype?: DType; generator?: Generator } = {}): (shape: number[]) => Tensor {
+  const k = 1 / Math.sqrt(hiddenSize);
+  return (shape) => uniform(shape, -k, k, { dtype: opts.dtype ?? 'float32', ...(opts.generator ? { generator: opts.generator } : {}) });
+}
+
+/**
+ * One step of a cell on PyTorch's call convention: an unbatched input [inputSize] or a batch
+ * [N, inputSize], a state given or zeros; checks every shape against the cell, naming it.
+ * @example
+ * ```ts
+ * const [h, c] = cellForward(lstmCell, x, [h0, c0]);
+ * ```
+ * @category Recurrent
+ */
+export function cellForward(cell: RecurrentCell & { readonly name: string }, x: Tensor, state?: readonly Tensor[]): Tensor[] {
+  const op = cell.name;
+  const unbatched = x.ndim === 1;
+  check((x.ndim === 1 || x.ndim === 2) && x.shape[x.ndim - 1] === cell.inputSize, op, () =>
+    `expected input of shape (N, ${cell.inputSize}) or (${cell.inputSize}), got ${fmt(x.shape)}`,
+  );
+  const xb = unbatched ? unsqueeze(x, 0) : x;
+  const n = xb.shape[0]!;
+  const sizes = cell.stateSizes;
+  const given = state ?? sizes.map((s) => zeros(unbatched ? [s] : [n, s], { dtype: x.dtype }));
+  check(given.length === sizes.length, op, () => `expected a state of ${sizes.length} tensor(s), got ${given.length}`);
+  const states = given.map((s, i) => {
+    const want = unbatched ? [sizes[i]!] : [n, sizes[i]!];
+    check(s.ndim === want.length && s.shape.every((d, k) => d === want[k]) && s.dtype === x.dtype, op, () =>
+      `state ${i} must be ${x.dtype} ${fmt(want)} for input ${fmt(x.shape)}, got ${s.dtype} ${fmt(s.shape)}`,
+    );
+    return unbatched ? unsqueeze(s, 0) : s;
+  });
+  const next = cell.step(xb, states);
+  return unbatched ? next.map((s) => squeeze(s, 0)) : next;
+}

@@ -1,0 +1,108 @@
+import { tensor, zeros } from '../core/creation.js';
+import { check } from '../core/errors.js';
+import type { Generator } from '../core/random.js';
+import { fmt } from '../core/shape.js';
+import type { Tensor } from '../core/tensor.js';
+import { where } from '../autograd/ops/arithmetic.js';
+import { concat, squeeze, stack, transpose, unbind, unsqueeze } from '../autograd/ops/shape.js';
+import type { RecurrentCell } from './cell.js';
+import { dropout } from './layers.js';
+
+/** Options of {@link runRecurrent}. @category Recurrent */
+export interface RunOptions {
+  /** Input and output are (N, L, features) instead of (L, N, features). */
+  batchFirst?: boolean;
+  /** Each sequence's length (one per batch element, 1..L): states stop at each end, padded outputs are zero. */
+  lengths?: readonly number[];
+  /** One tensor per state component, each (D*numLayers, N, size), layer-major, direction-minor; zeros when absent. */
+  initialState?: readonly Tensor[];
+  /** Dropout on the outputs of every layer but the last (applied only when `training`). */
+  dropout?: number;
+  training?: boolean;
+  generator?: Generator;
+}
+
+/**
+ * Runs a stack of cells over a sequence, as the recurrent layers of PyTorch do: `cells[layer][direction]`
+ * with one or two directions. Input (L, N, H_in) (or (N, L, H_in) with `batchFirst`, or unbatched
+ * (L, H_in)); returns `[output, finalState]` with output (L, N, D*H_out) and one (D*numLayers, N, size)
+ * tensor per state component. The reverse direction reads the sequence backwards from each sequence's
+ * own end, and its final state is its value at t = 0. Backpropagation through time is ordinary backward.
+ * @example
+ * ```ts
+ * const cells = [[new GRUCell(3, 8)], [new GRUCell(8, 8)]];
+ * const [out, [hN]] = runRecurrent('myGRU', cells, randn([20, 4, 3]));  // out [20, 4, 8], hN [2, 4, 8]
+ * ```
+ * @category Recurrent
+ */
+export function runRecurrent(op: string, cells: readonly (readonly RecurrentCell[])[], input: Tensor, opts: RunOptions = {}): [Tensor, Tensor[]] {
+  const numLayers = cells.length;
+  const D = cells[0]!.length;
+  const first = cells[0]![0]!;
+  const sizes = first.stateSizes;
+  const unbatched = input.ndim === 2;
+  check(input.ndim === 3 || unbatched, op, () =>
+    `expected input of shape ${opts.batchFirst ? '(N, L, H_in)' : '(L, N, H_in)'} or (L, H_in) with H_in = ${first.inputSize}, got ${fmt(input.shape)}`,
+  );
+  check(input.shape[input.ndim - 1] === first.inputSize, op, () =>
+    `input has ${input.shape[input.ndim - 1]} features (shape ${fmt(input.shape)}), expected inputSize ${first.inputSize}`,
+  );
+  let x = unbatched ? unsqueeze(input, 1) : opts.batchFirst ? transpose(input, 0, 1) : input;
+  const [L, N] = x.shape as [number, number];
+  check(L > 0, op, () => `the sequence is empty (shape ${fmt(input.shape)})`);
+
+  let masks: Tensor[] | undefined;
+  if (opts.lengths) {
+    const lengths = opts.lengths;
+    check(!unbatched && lengths.length === N, op, () => `lengths has ${lengths.length} entries, the batch has ${unbatched ? 'no batch axis' : N}`);
+    lengths.forEach((l, b) =>
+      check(Number.isInteger(l) && l >= 1 && l <= L, op, () => `lengths[${b}] = ${l} is outside 1..${L} (the sequence length)`),
+    );
+    masks = Array.from({ length: L }, (_, t) => tensor(lengths.map((l) => (t < l ? 1 : 0)), { dtype: 'int32', shape: [N, 1] }));
+  }
+
+  const count = D * numLayers;
+  const given = opts.initialState;
+  if (given) check(given.length === sizes.length, op, () => `expected an initial state of ${sizes.length} tensor(s), got ${given.length}`);
+  const initial = sizes.map((size, i) => {
+    const want = unbatched ? [count, size] : [count, N, size];
+    const s = given?.[i];
+    if (!s) return new Array<Tensor>(count).fill(zeros([N, size], { dtype: input.dtype }));
+    check(s.ndim === want.length && s.shape.every((d, k) => d === want[k]) && s.dtype === input.dtype, op, () =>
+      `initial state ${i} must be ${input.dtype} ${fmt(want)} (D*numLayers, ${unbatched ? '' : 'N, '}size), got ${s.dtype} ${fmt(s.shape)}`,
+    );
+    return unbind(unbatched ? unsqueeze(s, 1) : s, 0);
+  });
+
+  let steps = unbind(x, 0);
+  const finals: Tensor[][] = sizes.map(() => []);
+  for (let l = 0; l < numLayers; l++) {
+    const outs: Tensor[][] = [];
+    for (let d = 0; d < D; d++) {
+      const cell = cells[l]![d]!;
+      let state = initial.map((s) => s[l * D + d]!);
+      const out = new Array<Tensor>(L);
+      for (let k = 0; k < L; k++) {
+        const t = d === 0 ? k : L - 1 - k;
+        const next = cell.step(steps[t]!, state);
+        if (masks) {
+          const m = masks[t]!;
+          state = next.map((s, i) => where(m, s, state[i]!));
+          out[t] = where(m, next[0]!, 0);
+        } else {
+          state = next;
+          out[t] = next[0]!;
+        }
+      }
+      outs.push(out);
+      state.forEach((s, i) => finals[i]!.push(s));
+    }
+    steps = D === 1 ? outs[0]! : outs[0]!.map((o, t) => concat([o, outs[1]![t]!], 1));
+    if (l < numLayers - 1 && opts.dropout && opts.training) steps = steps.map((s) => dropout(s, opts.dropout!, true, opts.generator));
+  }
+  const output = stack(steps, 0);
+  const finalState = finals.map((f) => stack(f, 0));
+  if (unbatched) return [squeeze(output, 1), finalState.map((s) => squeeze(s, 1))];
+  return [opts.batchFirst ? transpose(output, 0, 1) : output, finalState];
+}
+
