@@ -88,6 +88,11 @@ export abstract class RecurrentBase<C extends Module & RecurrentCell = Module & 
     });
   }
 
+  /** As PyTorch prints it: the layer's arguments, not its cells. */
+  override toString(): string {
+    return `${this.name}(${this.extraRepr()})`;
+  }
+
   override extraRepr(): string {
     const c = this.cells[0]![0]!;
     const parts = [`${this.inputSize}, ${c.stateSizes[c.stateSizes.length - 1]}`];
