@@ -14,3 +14,14 @@ export {
   Recurrent, RecurrentBase, RNN, LSTM, GRU, PeepholeLSTM,
   type RecurrentOptions, type SequenceOptions, type CellFactory,
 } from './recurrent.js';
+export * as init from './init.js';
+export {
+  Linear, Embedding, Dropout, dropout, LayerNorm, Sequential, Identity, ReLU, Tanh, Sigmoid, LeakyReLU, Softplus, Softmax, LogSoftmax,
+  type LinearOptions, type EmbeddingOptions, type DropoutOptions, type LayerNormOptions,
+} from './layers.js';
+export {
+  mseLoss, l1Loss, huberLoss, smoothL1Loss, nllLoss, crossEntropy, binaryCrossEntropy, binaryCrossEntropyWithLogits, l1Penalty, l2Penalty,
+  Loss, MSELoss, L1Loss, HuberLoss, SmoothL1Loss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss,
+  type LossOptions, type HuberLossOptions, type SmoothL1LossOptions, type NLLLossOptions, type CrossEntropyOptions, type BCELossOptions,
+  type BCEWithLogitsLossOptions,
+} from './losses.js';

@@ -81,10 +81,11 @@ export class Linear extends Module {
   /** Applies the layer to x of shape [..., inFeatures]. */
   override forward(x: Tensor): Tensor {
     checkInput(this.name, x);
-    check(x.dtype === this.weight.dtype && x.ndim >= 1 && x.shape[x.ndim - 1] === this.inFeatures, this.name, () =>
-      `expected a ${this.weight.dtype} input of shape [..., ${this.inFeatures}], got ${x.dtype} ${fmt(x.shape)}`,
+    const w = this.weight;
+    check(x.dtype === w.dtype && x.ndim >= 1 && x.shape[x.ndim - 1] === this.inFeatures, this.name, () =>
+      `expected a ${w.dtype} input of shape [..., ${this.inFeatures}], got ${x.dtype} ${fmt(x.shape)}`,
     );
-    return linear(x, this.weight, this.bias);
+    return linear(x, w, this.bias);
   }
 
   override extraRepr(): string {
@@ -286,15 +287,16 @@ export class LayerNorm extends Module {
     check(x.ndim >= k && shapeEq(x.shape.slice(x.ndim - k), this.normalizedShape), op, () =>
       `expected an input of shape [..., ${this.normalizedShape.join(', ')}], got ${fmt(x.shape)}`,
     );
-    check(isFloat(x.dtype) && (!this.weight || x.dtype === this.weight.dtype), op, () =>
-      `expected a ${this.weight?.dtype ?? 'float'} input, got ${x.dtype} ${fmt(x.shape)}`,
+    const { weight, bias } = this;
+    check(isFloat(x.dtype) && (!weight || x.dtype === weight.dtype), op, () =>
+      `expected a ${weight?.dtype ?? 'float'} input, got ${x.dtype} ${fmt(x.shape)}`,
     );
     const axes = Array.from({ length: k }, (_, i) => x.ndim - k + i);
     const centred = sub(x, mean(x, axes, { keepdims: true }));
     const variance = mean(mul(centred, centred), axes, { keepdims: true });
     let y = div(centred, sqrt(add(variance, this.eps)));
-    if (this.weight) y = mul(y, this.weight);
-    if (this.bias) y = add(y, this.bias);
+    if (weight) y = mul(y, weight);
+    if (bias) y = add(y, bias);
     return y;
   }
 
