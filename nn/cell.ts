@@ -6,6 +6,7 @@ import { fmt } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { zeros } from '../core/creation.js';
 import { squeeze, unsqueeze } from '../autograd/ops/shape.js';
+import { Module, type ModuleOptions, checkSize } from './module.js';
 
 /**
  * The contract of a recurrent cell: what the sequence runner needs to lift it to multi-layer,
@@ -93,4 +94,71 @@ export function cellForward(cell: RecurrentCell & { readonly name: string }, x: 
   });
   const next = cell.step(xb, states);
   return unbatched ? next.map((s) => squeeze(s, 0)) : next;
+}
+
+/** Options of the built-in cells. @category Recurrent */
+export interface CellOptions extends ModuleOptions {
+  /** Learn `bias_ih` and `bias_hh` (default true). */
+  bias?: boolean;
+}
+
+/**
+ * What PyTorch's built-in cells share (as `torch.nn.RNNCellBase`): `weight_ih` [gates·H, I],
+ * `weight_hh` [gates·H, H_in_hidden], optional `bias_ih` and `bias_hh` [gates·H], initialised
+ * U(-1/sqrt(H), 1/sqrt(H)) in that order. A subclass adds its own parameters and its `step`.
+ * @example
+ * ```ts
+ * class MyCell extends RNNCellBase {
+ *   constructor(i: number, h: number) { super(i, h, 1, [h]); }
+ *   step(x: Tensor, [h]: readonly Tensor[]) { return [tanh(add(linear(x, this.weightIh, this.biasIh), linear(h!, this.weightHh, this.biasHh)))]; }
+ *   forward(x: Tensor, h?: Tensor) { return cellForward(this, x, h ? [h] : undefined)[0]!; }
+ * }
+ * ```
+ * @category Recurrent
+ */
+export abstract class RNNCellBase extends Module implements RecurrentCell {
+  /** Draws a new parameter of the given shape with this cell's initialisation. */
+  protected readonly init: (shape: number[]) => Tensor;
+
+  constructor(
+    readonly inputSize: number,
+    readonly hiddenSize: number,
+    gates: number,
+    readonly stateSizes: readonly number[],
+    opts: CellOptions = {},
+    hiddenInputSize = hiddenSize,
+  ) {
+    super();
+    checkSize(this.name, 'inputSize', inputSize);
+    checkSize(this.name, 'hiddenSize', hiddenSize);
+    this.init = rnnInit(hiddenSize, opts);
+    const bias = opts.bias ?? true;
+    this.registerParameter('weight_ih', this.init([gates * hiddenSize, inputSize]));
+    this.registerParameter('weight_hh', this.init([gates * hiddenSize, hiddenInputSize]));
+    this.registerParameter('bias_ih', bias ? this.init([gates * hiddenSize]) : null);
+    this.registerParameter('bias_hh', bias ? this.init([gates * hiddenSize]) : null);
+  }
+
+  /** `weight_ih` */
+  get weightIh(): Tensor {
+    return this.param('weight_ih');
+  }
+  /** `weight_hh` */
+  get weightHh(): Tensor {
+    return this.param('weight_hh');
+  }
+  /** `bias_ih`, or null without bias */
+  get biasIh(): Tensor | null {
+    return this.paramOrNull('bias_ih');
+  }
+  /** `bias_hh`, or null without bias */
+  get biasHh(): Tensor | null {
+    return this.paramOrNull('bias_hh');
+  }
+
+  abstract step(x: Tensor, state: readonly Tensor[]): Tensor[];
+
+  override extraRepr(): string {
+    return `${this.inputSize}, ${this.hiddenSize}${this.biasIh ? '' : ', bias=False'}`;
+  }
 }

@@ -4,7 +4,7 @@
  * @module nn
  */
 export { Module, functionalCall, type ModuleOptions, type LoadOptions } from './module.js';
-export { type RecurrentCell, cellForward, rnnInit } from './cell.js';
+export { type RecurrentCell, type CellOptions, RNNCellBase, cellForward, rnnInit } from './cell.js';
 export { RNNCell, type RNNCellOptions } from './cells/rnn-cell.js';
 export { LSTMCell, type LSTMCellOptions } from './cells/lstm-cell.js';
 export { GRUCell } from './cells/gru-cell.js';

@@ -3,8 +3,7 @@ import { add, mul } from '../../autograd/ops/arithmetic.js';
 import { linear } from '../../autograd/ops/linalg.js';
 import { chunk } from '../../autograd/ops/shape.js';
 import { sigmoid, tanh } from '../../autograd/ops/unary.js';
-import { type RecurrentCell, cellForward, rnnInit } from '../cell.js';
-import { Module, type ModuleOptions, checkSize } from '../module.js';
+import { type CellOptions, RNNCellBase, cellForward } from '../cell.js';
 
 /**
  * A peephole LSTM cell (Gers & Schmidhuber 2000): gates i and f also see c(t-1), gate o sees c(t),
@@ -17,69 +16,24 @@ import { Module, type ModuleOptions, checkSize } from '../module.js';
  * ```
  * @category Recurrent
  */
-export class PeepholeLSTMCell extends Module implements RecurrentCell {
-  readonly stateSizes: readonly number[];
-  /** `weight_ih` */
-  get weightIh(): Tensor {
-    return this.param('weight_ih');
-  }
-  /** `weight_hh` */
-  get weightHh(): Tensor {
-    return this.param('weight_hh');
-  }
-  /** `bias_ih` */
-  get biasIh(): Tensor | null {
-    return this.paramOrNull('bias_ih');
-  }
-  /** `bias_hh` */
-  get biasHh(): Tensor | null {
-    return this.paramOrNull('bias_hh');
-  }
-  /** `weight_ci` */
-  get weightCi(): Tensor {
-    return this.param('weight_ci');
-  }
-  /** `weight_cf` */
-  get weightCf(): Tensor {
-    return this.param('weight_cf');
-  }
-  /** `weight_co` */
-  get weightCo(): Tensor {
-    return this.param('weight_co');
-  }
-
-  constructor(readonly inputSize: number, readonly hiddenSize: number, opts: ModuleOptions & { bias?: boolean } = {}) {
-    super();
-    checkSize(this.name, 'inputSize', inputSize);
-    checkSize(this.name, 'hiddenSize', hiddenSize);
-    this.stateSizes = [hiddenSize, hiddenSize];
-    const init = rnnInit(hiddenSize, opts);
-    const bias = opts.bias ?? true;
-    this.registerParameter('weight_ih', init([4 * hiddenSize, inputSize]));
-    this.registerParameter('weight_hh', init([4 * hiddenSize, hiddenSize]));
-    this.registerParameter('bias_ih', bias ? init([4 * hiddenSize]) : null);
-    this.registerParameter('bias_hh', bias ? init([4 * hiddenSize]) : null);
-    this.registerParameter('weight_ci', init([hiddenSize]));
-    this.registerParameter('weight_cf', init([hiddenSize]));
-    this.registerParameter('weight_co', init([hiddenSize]));
+export class PeepholeLSTMCell extends RNNCellBase {
+  constructor(inputSize: number, hiddenSize: number, opts: CellOptions = {}) {
+    super(inputSize, hiddenSize, 4, [hiddenSize, hiddenSize], opts);
+    for (const k of ['weight_ci', 'weight_cf', 'weight_co']) this.registerParameter(k, this.init([hiddenSize]));
   }
 
   step(x: Tensor, [h, c]: readonly Tensor[]): Tensor[] {
     const z = add(linear(x, this.weightIh, this.biasIh), linear(h!, this.weightHh, this.biasHh));
     const [zi, zf, zg, zo] = chunk(z, 4, 1) as [Tensor, Tensor, Tensor, Tensor];
-    const i = sigmoid(add(zi, mul(this.weightCi, c!))); // i sees c(t-1)
-    const f = sigmoid(add(zf, mul(this.weightCf, c!))); // f sees c(t-1)
+    const i = sigmoid(add(zi, mul(this.param('weight_ci'), c!))); // i sees c(t-1)
+    const f = sigmoid(add(zf, mul(this.param('weight_cf'), c!))); // f sees c(t-1)
     const cNext = add(mul(f, c!), mul(i, tanh(zg)));
-    const o = sigmoid(add(zo, mul(this.weightCo, cNext))); // o sees c(t)
+    const o = sigmoid(add(zo, mul(this.param('weight_co'), cNext))); // o sees c(t)
     return [mul(o, tanh(cNext)), cNext];
   }
 
   /** The next [h, c] for input [N, I] (or [I]) and state [h, c] (zeros when omitted). */
   forward(x: Tensor, state?: readonly [Tensor, Tensor]): [Tensor, Tensor] {
     return cellForward(this, x, state) as [Tensor, Tensor];
-  }
-
-  override extraRepr(): string {
-    return `${this.inputSize}, ${this.hiddenSize}${this.biasIh ? '' : ', bias=False'}`;
   }
 }

@@ -3,12 +3,10 @@ import type { Tensor } from '../../core/tensor.js';
 import { add } from '../../autograd/ops/arithmetic.js';
 import { linear } from '../../autograd/ops/linalg.js';
 import { relu, tanh } from '../../autograd/ops/unary.js';
-import { type RecurrentCell, cellForward, rnnInit } from '../cell.js';
-import { Module, type ModuleOptions, checkSize } from '../module.js';
+import { type CellOptions, RNNCellBase, cellForward } from '../cell.js';
 
 /** Options of {@link RNNCell}. @category Recurrent */
-export interface RNNCellOptions extends ModuleOptions {
-  bias?: boolean;
+export interface RNNCellOptions extends CellOptions {
   nonlinearity?: 'tanh' | 'relu';
 }
 
@@ -21,39 +19,13 @@ export interface RNNCellOptions extends ModuleOptions {
  * ```
  * @category Recurrent
  */
-export class RNNCell extends Module implements RecurrentCell {
-  readonly stateSizes: readonly number[];
+export class RNNCell extends RNNCellBase {
   readonly nonlinearity: 'tanh' | 'relu';
-  /** `weight_ih` */
-  get weightIh(): Tensor {
-    return this.param('weight_ih');
-  }
-  /** `weight_hh` */
-  get weightHh(): Tensor {
-    return this.param('weight_hh');
-  }
-  /** `bias_ih` */
-  get biasIh(): Tensor | null {
-    return this.paramOrNull('bias_ih');
-  }
-  /** `bias_hh` */
-  get biasHh(): Tensor | null {
-    return this.paramOrNull('bias_hh');
-  }
 
-  constructor(readonly inputSize: number, readonly hiddenSize: number, opts: RNNCellOptions = {}) {
-    super();
-    checkSize(this.name, 'inputSize', inputSize);
-    checkSize(this.name, 'hiddenSize', hiddenSize);
+  constructor(inputSize: number, hiddenSize: number, opts: RNNCellOptions = {}) {
+    super(inputSize, hiddenSize, 1, [hiddenSize], opts);
     this.nonlinearity = opts.nonlinearity ?? 'tanh';
     check(this.nonlinearity === 'tanh' || this.nonlinearity === 'relu', this.name, () => `nonlinearity must be 'tanh' or 'relu', got ${String(opts.nonlinearity)}`);
-    this.stateSizes = [hiddenSize];
-    const init = rnnInit(hiddenSize, opts);
-    const bias = opts.bias ?? true;
-    this.registerParameter('weight_ih', init([hiddenSize, inputSize]));
-    this.registerParameter('weight_hh', init([hiddenSize, hiddenSize]));
-    this.registerParameter('bias_ih', bias ? init([hiddenSize]) : null);
-    this.registerParameter('bias_hh', bias ? init([hiddenSize]) : null);
   }
 
   step(x: Tensor, [h]: readonly Tensor[]): Tensor[] {
@@ -67,6 +39,6 @@ export class RNNCell extends Module implements RecurrentCell {
   }
 
   override extraRepr(): string {
-    return `${this.inputSize}, ${this.hiddenSize}${this.biasIh ? '' : ', bias=False'}${this.nonlinearity === 'relu' ? ", nonlinearity='relu'" : ''}`;
+    return `${super.extraRepr()}${this.nonlinearity === 'relu' ? ", nonlinearity='relu'" : ''}`;
   }
 }
