@@ -43,3 +43,4 @@ export {
 export { softmax, logSoftmax, crossEntropy, binaryCrossEntropyWithLogits, type Reduction } from './autograd/ops/stable.js';
 
 export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';

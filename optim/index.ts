@@ -1,0 +1,15 @@
+/**
+ * Optimizers with PyTorch's update rules over immutable state, gradient clipping, learning-rate
+ * schedules and checkpoints.
+ * @module optim
+ */
+export {
+  Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad, fromRule, applyUpdates, sgd, adam, adamw, rmsprop, adagrad,
+  type ParamGroup, type GroupState, type OptimizerStateDict, type GradientTransformation,
+} from './optimizer.js';
+export {
+  sgdRule, adamRule, adamwRule, rmspropRule, adagradRule,
+  type Rule, type SGDOptions, type SGDState, type AdamOptions, type AdamState, type RMSpropOptions, type RMSpropState,
+  type AdagradOptions, type AdagradState,
+} from './rules.js';
+export { clipGradNorm, clipGradValue } from './clip.js';
