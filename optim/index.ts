@@ -13,3 +13,7 @@ export {
   type AdagradOptions, type AdagradState,
 } from './rules.js';
 export { clipGradNorm, clipGradValue } from './clip.js';
+export {
+  LRScheduler, StepLR, MultiStepLR, ConstantLR, ExponentialLR, CosineAnnealingLR, LinearLR, SequentialLR, ChainedScheduler,
+  ReduceLROnPlateau, type PlateauOptions,
+} from './schedules.js';

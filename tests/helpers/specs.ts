@@ -248,8 +248,9 @@ export const composites: Record<string, OpSpec> = {
       .map(([x, axis]) => ({ inputs: [x], fn: (t: Tensor) => tg.std(t, axis), params: { axis } })),
   },
   norm: {
-    cases: fc.tuple(shape(1).chain((s) => float64(s, 'nonzero')), fc.constantFrom(1, 2, 3, Infinity)).map(([x, p]) => ({
-      inputs: [p === Infinity ? tg.add(x, tg.reshape(tg.arange(x.size, undefined, undefined, { dtype: 'float64' }), x.shape)) : x],
+    // For p = Infinity: distinct positive values, so no two magnitudes tie for the max.
+    cases: fc.constantFrom(1, 2, 3, Infinity).chain((p) => shape(1).chain((s) => float64(s, p === Infinity ? 'distinct' : 'nonzero')).map((x) => [x, p] as const)).map(([x, p]) => ({
+      inputs: [p === Infinity ? tg.add(x, 5) : x],
       fn: (t: Tensor) => tg.norm(t, p),
       params: { p },
     })),
