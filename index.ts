@@ -44,3 +44,7 @@ export { softmax, logSoftmax, crossEntropy, binaryCrossEntropyWithLogits, type R
 
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
+export {
+  serializeSafetensors, deserializeSafetensors, checkpointToBytes, checkpointFromBytes, CHECKPOINT_FORMAT,
+  type Safetensors, type Checkpoint, type LoadedCheckpoint, type CheckpointLoadOptions,
+} from './optim/checkpoint.js';

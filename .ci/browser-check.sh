@@ -9,8 +9,11 @@ if [ -z "$browser" ]; then echo "browser check skipped: no chromium on this mach
 dir=$(mktemp -d)
 trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$dir"' EXIT
 cp dist/index.js "$dir/"
+# The bundle imports immer by name: an import map points that at immer's browser build (no process.env).
+cp node_modules/immer/dist/immer.production.mjs "$dir/immer.mjs"
 cat > "$dir/index.html" <<'HTML'
-<!doctype html><html><body><pre id="out">running</pre><script type="module">
+<!doctype html><html><head><script type="importmap">{"imports":{"immer":"./immer.mjs"}}</script></head>
+<body><pre id="out">running</pre><script type="module">
 import { grad, tensor, randn, gradcheck, tanh, matmul } from './index.js';
 const out = document.getElementById('out');
 try {

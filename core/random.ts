@@ -35,16 +35,18 @@ export class Generator {
     return this;
   }
 
-  /** The full state, to save and restore with {@link Generator.setState}. */
-  getState(): number[] {
-    return [...this.s, this.spare === undefined ? Number.NaN : this.spare];
+  /** The full state (JSON-safe: four words and the cached normal sample or null), for {@link Generator.setState}. */
+  getState(): (number | null)[] {
+    return [...this.s, this.spare === undefined ? null : this.spare];
   }
 
   /** Restores a state from {@link Generator.getState}. */
-  setState(state: readonly number[]): this {
-    if (state.length !== 5) throw new RangeError(`setState: expected 5 numbers, got ${state.length}`);
+  setState(state: readonly (number | null)[]): this {
+    if (state.length !== 5 || state.slice(0, 4).some((w) => !Number.isInteger(w) || (w as number) < 0 || (w as number) > 0xffffffff))
+      throw new RangeError(`setState: expected four 32-bit words and a number or null, got ${JSON.stringify(state)}`);
     for (let i = 0; i < 4; i++) this.s[i] = state[i]!;
-    this.spare = Number.isNaN(state[4]) ? undefined : state[4];
+    const spare = state[4];
+    this.spare = spare === null || spare === undefined || Number.isNaN(spare) ? undefined : spare;
     return this;
   }
 

@@ -15,5 +15,11 @@ export {
 export { clipGradNorm, clipGradValue } from './clip.js';
 export {
   LRScheduler, StepLR, MultiStepLR, ConstantLR, ExponentialLR, CosineAnnealingLR, LinearLR, SequentialLR, ChainedScheduler,
-  ReduceLROnPlateau, type PlateauOptions,
+  ReduceLROnPlateau, type PlateauOptions, type Opt as AnyOptimizer,
 } from './schedules.js';
+export { randperm, shuffle, trainValidationSplit, batches, padSequences, Vocab } from './data.js';
+export { ProgressBar, type ProgressStream } from './progress.js';
+export {
+  fit, accuracy, perplexity, bitsPerCharacter, earlyStopping, checkpointCallback, onEpochEnd, resume,
+  type Batch, type Metric, type History, type EpochContext, type Callback, type FitOptions,
+} from './fit.js';

@@ -5,7 +5,8 @@
 import { check } from '../core/errors.js';
 import type { Optimizer } from './optimizer.js';
 
-type Opt = Optimizer<object, object>;
+/** An optimizer of any kind, as a schedule drives it. @category Schedules */
+export type Opt = Optimizer<object, object>;
 
 /** The learning rates each optimizer had when its first schedule was attached (PyTorch's `initial_lr`). */
 const initialLrs = new WeakMap<object, number[]>();

@@ -308,7 +308,7 @@ export const composites: Record<string, OpSpec> = {
 export const notDifferentiable = new Set([
   'TapegradError', 'Tensor', 'tensor', 'zeros', 'ones', 'full', 'zerosLike', 'onesLike', 'arange', 'linspace', 'eye', 'rand', 'randn',
   'uniform', 'randint', 'Generator', 'manualSeed', 'defaultGenerator', 'getBackend', 'setBackend', 'jsBackend', 'defineOp', 'noGrad',
-  'enableGrad', 'defineMultiOp', 'isGradEnabled', 'setDetectAnomaly', 'isAnomalyEnabled', 'backward', 'grad', 'valueAndGrad', 'vjp', 'gradcheck',
+  'enableGrad', 'defineMultiOp', 'isGradEnabled', 'serializeSafetensors', 'deserializeSafetensors', 'checkpointToBytes', 'checkpointFromBytes', 'setDetectAnomaly', 'isAnomalyEnabled', 'backward', 'grad', 'valueAndGrad', 'vjp', 'gradcheck',
   'gradgradcheck', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'isnan', 'isfinite', 'sign', 'argmax', 'argmin', 'detach', 'var',
   // Covered by the primitive spec of the same name, or an alias of one:
   'broadcastTo', 'cast', 'gather', 'indexSelect', 'reshape', 'permute', 'slice', 'concat', 'softmax', 'logSoftmax', 'sum', 'max', 'min', 'logsumexp',

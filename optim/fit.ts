@@ -1,0 +1,362 @@
+/** A training loop: `fit` with metrics, validation, clipping, callbacks and a progress bar. */
+import { TapegradError, check } from '../core/errors.js';
+import { Generator } from '../core/random.js';
+import { fmt } from '../core/shape.js';
+import { Tensor } from '../core/tensor.js';
+import { noGrad } from '../autograd/tape.js';
+import { argmax } from '../autograd/ops/reduce.js';
+import { stack } from '../autograd/ops/shape.js';
+import type { Module } from '../nn/module.js';
+import type { Checkpoint, LoadedCheckpoint } from './checkpoint.js';
+import { clipGradNorm } from './clip.js';
+import { batches, shuffle, trainValidationSplit } from './data.js';
+import type { Optimizer } from './optimizer.js';
+import { ProgressBar, type ProgressStream } from './progress.js';
+
+/** One batch as the model sees it. @category Training */
+export interface Batch {
+  input: Tensor;
+  target: Tensor;
+  /** Sequence lengths, for recurrent models on padded batches. */
+  lengths?: number[];
+}
+
+/** A metric averaged over an epoch: each batch gives a sum and a count. @category Training */
+export interface Metric {
+  readonly name: string;
+  update(output: Tensor, target: Tensor, loss: number, batchSize: number): [sum: number, count: number];
+  /** Maps the epoch's mean to the reported value (as exp for perplexity). */
+  finish?(mean: number): number;
+}
+
+/**
+ * Classification accuracy: argmax of the output's last axis against int32 targets (targets equal to
+ * `ignoreIndex` are left out).
+ * @example
+ * ```ts
+ * fit(model, data, { ..., metrics: [accuracy()] });
+ * ```
+ * @category Training
+ */
+export function accuracy(opts: { ignoreIndex?: number } = {}): Metric {
+  return {
+    name: 'accuracy',
+    update(output, target) {
+      const pred = output.ndim === target.ndim + 1 ? argmax(output, -1) : null;
+      check(pred !== null && pred.size === target.size, 'accuracy', () =>
+        `expected an output with one more axis than the targets, got ${fmt(output.shape)} and ${fmt(target.shape)}`,
+      );
+      let hit = 0;
+      let n = 0;
+      for (let i = 0; i < target.size; i++) {
+        if (target.data[i] === opts.ignoreIndex) continue;
+        n++;
+        if (pred.data[i] === target.data[i]) hit++;
+      }
+      return [hit, n];
+    },
+  };
+}
+
+/**
+ * Perplexity of a language model: exp of the mean cross-entropy (the loss, in nats).
+ * @example
+ * ```ts
+ * metrics: [perplexity()]
+ * ```
+ * @category Training
+ */
+export function perplexity(): Metric {
+  return { name: 'perplexity', update: (_o, _t, loss, n) => [loss * n, n], finish: Math.exp };
+}
+
+/**
+ * Bits per character (or per token): the mean cross-entropy in bits.
+ * @example
+ * ```ts
+ * metrics: [bitsPerCharacter()]
+ * ```
+ * @category Training
+ */
+export function bitsPerCharacter(): Metric {
+  return { name: 'bitsPerCharacter', update: (_o, _t, loss, n) => [loss * n, n], finish: (m) => m / Math.LN2 };
+}
+
+/** The values recorded per epoch: `epoch`, `loss`, each metric, and `valLoss`, `valAccuracy`, ... @category Training */
+export type History = Record<string, number[]>;
+
+/** What a callback sees at the end of an epoch. @category Training */
+export interface EpochContext {
+  /** The epoch just finished, counted from 0. */
+  epoch: number;
+  logs: Readonly<Record<string, number>>;
+  history: History;
+  model: Module;
+  optimizer: Optimizer<object, object>;
+  generator: Generator;
+  /** Ends training after this epoch. */
+  stop(): void;
+}
+
+/** Hooks into {@link fit}. @category Training */
+export interface Callback {
+  onTrainBegin?(): void | Promise<void>;
+  onEpochEnd?(ctx: EpochContext): void | Promise<void>;
+  onTrainEnd?(history: History): void | Promise<void>;
+}
+
+/** Options of {@link fit}. @category Training */
+export interface FitOptions<E> {
+  epochs: number;
+  optimizer: Optimizer<object, object>;
+  /** The loss of a batch from the model's output and the batch's target. */
+  loss: (output: Tensor, target: Tensor) => Tensor;
+  batchSize?: number;
+  /** Builds a batch from examples; by default examples must be `{ input, target }` tensors, stacked. */
+  collate?: (examples: E[]) => Batch;
+  /** The model's output for a batch; by default `model.forward(batch.input)`. */
+  forward?: (model: Module, batch: Batch) => Tensor;
+  metrics?: readonly Metric[];
+  validationData?: readonly E[];
+  /** Hold out this fraction of `data` (its end, before shuffling) for validation. */
+  validationSplit?: number;
+  /** Clip the gradients' joint 2-norm to this value before each step (a NaN or infinite norm throws). */
+  clipGradNorm?: number;
+  /** Shuffle the training examples every epoch (default true), with `generator`. */
+  shuffle?: boolean;
+  /** The generator for shuffling: its state is what a checkpoint saves to resume exactly. */
+  generator?: Generator;
+  callbacks?: readonly Callback[];
+  /** A schedule stepped once per epoch. */
+  scheduler?: { step(): void };
+  /** Start at this epoch (when resuming), with the history so far. */
+  initialEpoch?: number;
+  history?: History;
+  /** Show the progress bar (default true); or give the stream to write to. */
+  progress?: boolean | ProgressStream;
+}
+
+function defaultCollate<E>(examples: E[]): Batch {
+  const ex = examples as unknown as { input?: unknown; target?: unknown }[];
+  check(ex.every((e) => e && e.input instanceof Tensor && e.target instanceof Tensor), 'fit', () =>
+    'examples are not { input: Tensor, target: Tensor }: pass a collate function that builds a batch',
+  );
+  return { input: stack(ex.map((e) => e.input as Tensor)), target: stack(ex.map((e) => e.target as Tensor)) };
+}
+
+/**
+ * Trains `model` on `data` for `epochs`, as Keras's `fit`: shuffles (seeded), batches, computes the loss,
+ * backpropagates, clips, steps the optimizer and the schedule, evaluates on validation data, reports
+ * metrics and a progress bar, runs callbacks (early stopping, checkpoints, per-epoch hooks), and returns
+ * the history.
+ * @example
+ * ```ts
+ * const history = await fit(model, examples, {
+ *   epochs: 5, batchSize: 32, optimizer: new Adam(model.parameters(), { lr: 3e-3 }),
+ *   loss: (out, y) => crossEntropy(out, y), metrics: [accuracy()], validationSplit: 0.1,
+ * });
+ * ```
+ * @category Training
+ */
+export async function fit<E>(model: Module, data: readonly E[], opts: FitOptions<E>): Promise<History> {
+  const op = 'fit';
+  check(Array.isArray(data) && data.length > 0, op, () => `the training data is empty (got ${Array.isArray(data) ? '0 examples' : typeof data})`);
+  check(Number.isInteger(opts.epochs) && opts.epochs > 0, op, () => `epochs must be a positive integer, got ${opts.epochs}`);
+  check(typeof opts.loss === 'function' && opts.optimizer, op, () => 'loss and optimizer are required');
+  const batchSize = opts.batchSize ?? 32;
+  check(Number.isInteger(batchSize) && batchSize > 0, op, () => `batchSize must be a positive integer, got ${batchSize}`);
+  let train: readonly E[] = data;
+  let valid = opts.validationData;
+  if (opts.validationSplit !== undefined) {
+    check(!valid, op, () => 'give validationData or validationSplit, not both');
+    [train, valid] = trainValidationSplit(data, opts.validationSplit);
+  }
+  if (valid) check(valid.length > 0, op, () => 'the validation data is empty');
+  const collate = opts.collate ?? defaultCollate;
+  const forward = opts.forward ?? ((m: Module, b: Batch) => m.forward(b.input) as Tensor);
+  const metrics = opts.metrics ?? [];
+  const generator = opts.generator ?? new Generator(0);
+  const history: History = opts.history ? Object.fromEntries(Object.entries(opts.history).map(([k, v]) => [k, [...v]])) : {};
+  const first = opts.initialEpoch ?? 0;
+  check(Number.isInteger(first) && first >= 0 && first <= opts.epochs, op, () => `initialEpoch must be in 0..${opts.epochs}, got ${first}`);
+  const stream = typeof opts.progress === 'object' ? opts.progress : undefined;
+  const showProgress = opts.progress !== false;
+
+  const evaluate = (examples: readonly E[], learn: boolean, bar?: ProgressBar, epoch = 0): Record<string, number> => {
+    const sums = metrics.map(() => [0, 0]);
+    let lossSum = 0;
+    let count = 0;
+    const groups = batches(learn && opts.shuffle !== false ? shuffle(examples, generator) : examples, batchSize);
+    groups.forEach((group, s) => {
+      const batch = collate(group);
+      const n = group.length;
+      const run = (): number => {
+        const out = forward(model, batch);
+        const loss = opts.loss(out, batch.target);
+        const value = loss.item();
+        if (!Number.isFinite(value))
+          throw new TapegradError(op, `the loss is ${value} at epoch ${epoch + 1}, step ${s + 1}${learn ? '; the parameters were not updated by this step' : ' (validation)'}`);
+        if (learn) {
+          loss.backward();
+          if (opts.clipGradNorm !== undefined) clipGradNorm(opts.optimizer.params, opts.clipGradNorm, { errorIfNonfinite: true });
+          opts.optimizer.step();
+        }
+        noGrad(() => metrics.forEach((m, k) => {
+          const [a, b] = m.update(out, batch.target, value, n);
+          sums[k]![0]! += a;
+          sums[k]![1]! += b;
+        }));
+        return value;
+      };
+      try {
+        lossSum += (learn ? run() : noGrad(run)) * n;
+      } finally {
+        if (learn) opts.optimizer.zeroGrad();
+      }
+      count += n;
+      if (bar) bar.update(s + 1, { loss: lossSum / count });
+    });
+    const logs: Record<string, number> = { loss: lossSum / count };
+    metrics.forEach((m, k) => {
+      const mean = sums[k]![0]! / Math.max(sums[k]![1]!, 1);
+      logs[m.name] = m.finish ? m.finish(mean) : mean;
+    });
+    return logs;
+  };
+
+  for (const c of opts.callbacks ?? []) await c.onTrainBegin?.();
+  let stopped = false;
+  for (let epoch = first; epoch < opts.epochs && !stopped; epoch++) {
+    model.train();
+    const steps = Math.ceil(train.length / batchSize);
+    const bar = showProgress ? new ProgressBar({ total: steps, label: `epoch ${epoch + 1}/${opts.epochs}`, ...(stream ? { stream } : {}) }) : undefined;
+    const logs = evaluate(train, true, bar, epoch);
+    if (valid) {
+      model.eval();
+      const v = evaluate(valid, false, undefined, epoch);
+      for (const [k, val] of Object.entries(v)) logs[`val${k[0]!.toUpperCase()}${k.slice(1)}`] = val;
+      model.train();
+    }
+    opts.scheduler?.step();
+    bar?.finish(logs);
+    (history.epoch ??= []).push(epoch + 1);
+    for (const [k, val] of Object.entries(logs)) (history[k] ??= []).push(val);
+    const ctx: EpochContext = { epoch, logs, history, model, optimizer: opts.optimizer, generator, stop: () => (stopped = true) };
+    for (const c of opts.callbacks ?? []) await c.onEpochEnd?.(ctx);
+  }
+  for (const c of opts.callbacks ?? []) await c.onTrainEnd?.(history);
+  return history;
+}
+
+/**
+ * Stops training after `patience` epochs (at least 1) in which a logged value did not improve, as Keras's EarlyStopping;
+ * optionally puts back the best epoch's weights.
+ * @example
+ * ```ts
+ * callbacks: [earlyStopping({ monitor: 'valLoss', patience: 2, restoreBestWeights: true })]
+ * ```
+ * @category Training
+ */
+export function earlyStopping(opts: { monitor?: string; patience?: number; minDelta?: number; mode?: 'min' | 'max'; restoreBestWeights?: boolean } = {}): Callback {
+  const monitor = opts.monitor ?? 'valLoss';
+  const mode = opts.mode ?? (/acc/i.test(monitor) ? 'max' : 'min');
+  const patience = opts.patience ?? 0;
+  const minDelta = Math.abs(opts.minDelta ?? 0);
+  let best = mode === 'min' ? Infinity : -Infinity;
+  let wait = 0;
+  let bestWeights: Record<string, Tensor> | undefined;
+  return {
+    onTrainBegin() {
+      best = mode === 'min' ? Infinity : -Infinity;
+      wait = 0;
+    },
+    onEpochEnd(ctx) {
+      const v = ctx.logs[monitor];
+      check(v !== undefined, 'earlyStopping', () => `'${monitor}' is not logged (logged: ${Object.keys(ctx.logs).join(', ')})`);
+      const better = mode === 'min' ? v < best - minDelta : v > best + minDelta;
+      if (better) {
+        best = v;
+        wait = 0;
+        if (opts.restoreBestWeights) bestWeights = Object.fromEntries(Object.entries(ctx.model.stateDict()).map(([k, t]) => [k, new Tensor(t.data.slice(), t.shape, t.dtype)]));
+      } else if (++wait >= Math.max(patience, 1)) {
+        ctx.stop();
+        if (bestWeights) ctx.model.loadStateDict(bestWeights);
+      }
+    },
+  };
+}
+
+/**
+ * Saves a checkpoint (model, optimizer, epoch, history and the shuffling generator's state) at the end of
+ * every `every` epochs through `save`, which writes it where it belongs (see `saveCheckpoint` in
+ * `tapegrad/node`, or keep the bytes in the browser). Resume with {@link resume}.
+ * @example
+ * ```ts
+ * callbacks: [checkpointCallback({ save: (c) => saveCheckpoint('run.safetensors', c) })]
+ * ```
+ * @category Training
+ */
+export function checkpointCallback(opts: { save: (checkpoint: Checkpoint) => void | Promise<void>; every?: number }): Callback {
+  const every = opts.every ?? 1;
+  return {
+    async onEpochEnd(ctx) {
+      if ((ctx.epoch + 1) % every !== 0) return;
+      await opts.save({
+        model: ctx.model.stateDict(),
+        optimizer: ctx.optimizer.stateDict(),
+        extra: { epoch: ctx.epoch + 1, history: ctx.history, generator: ctx.generator.getState() },
+      });
+    },
+  };
+}
+
+/**
+ * A per-epoch hook.
+ * @example
+ * ```ts
+ * callbacks: [onEpochEnd(({ epoch, logs }) => console.log(epoch, logs.loss))]
+ * ```
+ * @category Training
+ */
+export function onEpochEnd(fn: (ctx: EpochContext) => void | Promise<void>): Callback {
+  return { onEpochEnd: fn };
+}
+
+/**
+ * Restores a run from a checkpoint written by {@link checkpointCallback}: loads the model's and the
+ * optimizer's state and the generator's, and returns what `fit` needs to go on (`initialEpoch`,
+ * `history`). Everything is checked before anything is changed.
+ * @example
+ * ```ts
+ * const ckpt = await loadCheckpoint('run.safetensors');
+ * const { initialEpoch, history } = resume(ckpt, { model, optimizer, generator });
+ * await fit(model, data, { ...opts, initialEpoch, history, generator });
+ * ```
+ * @category Training
+ */
+export function resume(
+  checkpoint: LoadedCheckpoint,
+  parts: { model: Module; optimizer?: Optimizer<object, object>; generator?: Generator },
+): { initialEpoch: number; history: History } {
+  const op = 'resume';
+  const extra = checkpoint.extra ?? {};
+  const epoch = extra.epoch;
+  check(typeof epoch === 'number' && Number.isInteger(epoch) && epoch >= 0, op, () => 'the checkpoint has no epoch: was it written by checkpointCallback?');
+  check(!parts.optimizer || checkpoint.optimizer, op, () => 'the checkpoint has no optimizer state');
+  const gen = extra.generator as (number | null)[] | undefined;
+  check(!parts.generator || Array.isArray(gen), op, () => 'the checkpoint has no generator state');
+  // Validate everything first (these throw without changing anything), then apply.
+  const probe = Object.keys(checkpoint.model);
+  check(probe.length > 0, op, () => 'the checkpoint has no model weights');
+  const savedModel = parts.model.stateDict();
+  const backup = Object.fromEntries(Object.entries(savedModel).map(([k, t]) => [k, new Tensor(t.data.slice(), t.shape, t.dtype)]));
+  parts.model.loadStateDict(checkpoint.model);
+  try {
+    if (parts.optimizer) parts.optimizer.loadStateDict(checkpoint.optimizer!);
+    if (parts.generator) parts.generator.setState(gen!);
+  } catch (e) {
+    parts.model.loadStateDict(backup);
+    throw e;
+  }
+  return { initialEpoch: epoch, history: (extra.history as History) ?? {} };
+}
