@@ -70,6 +70,22 @@ function zip(a: Tensor, b: Tensor, f: F2, dtype: DType = a.dtype): Tensor {
     for (let i = 0; i < o.length; i++) o[i] = f(ad[i]!, s);
     return y;
   }
+  if (a.size === 1 && shape.length === b.shape.length) {
+    const s = ad[0]!;
+    for (let i = 0; i < o.length; i++) o[i] = f(s, bd[i]!);
+    return y;
+  }
+  // b repeats along leading axes (a bias row): b's shape is a suffix of a's.
+  if (shapeEq(a.shape, shape) && isSuffix(b.shape, shape)) {
+    const n = bd.length;
+    for (let i = 0, j = 0; i < o.length; i++, j = j + 1 === n ? 0 : j + 1) o[i] = f(ad[i]!, bd[j]!);
+    return y;
+  }
+  if (shapeEq(b.shape, shape) && isSuffix(a.shape, shape)) {
+    const n = ad.length;
+    for (let i = 0, j = 0; i < o.length; i++, j = j + 1 === n ? 0 : j + 1) o[i] = f(ad[j]!, bd[i]!);
+    return y;
+  }
   walk(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)], [0, 0], (p, offs, n, inner) => {
     const [sa, sb] = inner;
     let ia = offs[0]!;
@@ -77,6 +93,16 @@ function zip(a: Tensor, b: Tensor, f: F2, dtype: DType = a.dtype): Tensor {
     for (let i = 0; i < n; i++, ia += sa!, ib += sb!) o[p + i] = f(ad[ia]!, bd[ib]!);
   });
   return y;
+}
+
+/** Whether `s` equals the trailing axes of `full` (ignoring leading 1s of `s`), so it repeats as one block. */
+function isSuffix(s: readonly number[], full: readonly number[]): boolean {
+  let k = 0;
+  while (k < s.length && s[k] === 1 && s.length - k > 0) k++;
+  const rest = s.length - k;
+  if (rest === 0 || rest > full.length) return false;
+  for (let i = 0; i < rest; i++) if (s[k + i] !== full[full.length - rest + i]) return false;
+  return true;
 }
 
 function expand(x: Tensor, shape: readonly number[]): Tensor {
@@ -224,7 +250,7 @@ function matmul(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor 
   const [ai, ak] = transA ? [1, M] : [K, 1];
   const [bk, bj] = transB ? [1, K] : [N, 1];
   let c = 0;
-  walk(batch, [sA, sB], [0, 0], (_, offs, n, inner) => {
+  const gemm = (offs: readonly number[], n: number, inner: readonly number[]) => {
     for (let t = 0; t < n; t++) {
       const offA = (offs[0]! + t * inner[0]!) * M * K;
       const offB = (offs[1]! + t * inner[1]!) * K * N;
@@ -248,7 +274,9 @@ function matmul(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor 
         }
       }
     }
-  });
+  };
+  if (batch.length === 0) gemm([0, 0], 1, [0, 0]);
+  else walk(batch, [sA, sB], [0, 0], (_, offs, n, inner) => gemm(offs, n, inner));
   return y;
 }
 
