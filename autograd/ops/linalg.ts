@@ -2,7 +2,7 @@ import { TapegradError, check } from '../../core/errors.js';
 import { broadcastShapes, fmt } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
 import { type Primitive, defineOp } from '../tape.js';
-import { add } from './arithmetic.js';
+import { sum } from './reduce.js';
 import { reshape, squeeze, unsqueeze } from './shape.js';
 import { K, asTensor, requireFloat } from './util.js';
 
@@ -19,6 +19,19 @@ export const matmulOp: Primitive<[Tensor, Tensor], Flags> = defineOp({
   vjp: (g, { inputs: [a, b], params: { transA: ta, transB: tb }, needs }) => [
     needs[0] ? (ta ? matmulOp([b, g], { transA: tb, transB: true }) : matmulOp([g, b], { transA: false, transB: !tb })) : null,
     needs[1] ? (tb ? matmulOp([g, a], { transA: true, transB: ta }) : matmulOp([a, g], { transA: !ta, transB: false })) : null,
+  ],
+});
+
+// NOTE: linear is a primitive (as PyTorch's addmm) so that a recurrent step costs one op and one buffer
+// per projection: the bias is added in the matmul's output, and its gradient is one sum.
+export const linearOp: Primitive<Tensor[], undefined> = defineOp({
+  name: 'linear',
+  forward: ([x, w, b]) => K().linear(x!, w!, b ?? null),
+  // y = x W^T + b  =>  dx = g W, dW = g^T x, db = sum of g over the batch
+  vjp: (g, { inputs: [x, w, b], needs }) => [
+    needs[0] ? matmulOp([g, w!], { transA: false, transB: false }) : null,
+    needs[1] ? matmulOp([g, x!], { transA: true, transB: false }) : null,
+    b && needs[2] ? sum(g, 0) : null,
   ],
 });
 
@@ -73,13 +86,12 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   check(x.ndim >= 1 && x.shape[x.ndim - 1] === inp, 'linear', () => `input of shape ${fmt(x.shape)} does not end in ${inp}, the in-features of weight ${fmt(weight.shape)}`);
   const lead = x.shape.slice(0, -1);
   const x2 = x.ndim === 2 ? x : reshape(x, [-1, inp]);
-  let y = matmulOp([x2, weight], { transA: false, transB: true });
   if (bias) {
     asTensor('linear', bias, 'bias');
     check(bias.ndim === 1 && bias.shape[0] === out && bias.dtype === x.dtype, 'linear', () =>
       `bias must be a ${x.dtype} vector of ${out}, got ${bias.dtype} ${fmt(bias.shape)}`,
     );
-    y = add(y, bias);
   }
+  const y = linearOp(bias ? [x2, weight, bias] : [x2, weight]);
   return x.ndim === 2 ? y : reshape(y, [...lead, out]);
 }

@@ -3,7 +3,7 @@
  * here without a gradient-check spec is a compile error (and a failing test).
  */
 import { addOp, divOp, maximumOp, minimumOp, mulOp, negOp, powOp, subOp, whereOp } from './arithmetic.js';
-import { matmulOp } from './linalg.js';
+import { linearOp, matmulOp } from './linalg.js';
 import { logsumexpOp, maxOp, minOp, normOp, sumOp } from './reduce.js';
 import {
   castOp, concatOp, splitOp, unbindOp, expandOp, gatherOp, indexAddOp, indexSelectOp, permuteOp, reshapeOp, scatterAddOp, sliceOp, unsliceOp,
@@ -17,7 +17,7 @@ export const primitives = {
   exp: expOp, log: logOp, log1p: log1pOp, sqrt: sqrtOp, abs: absOp, sin: sinOp, cos: cosOp, tanh: tanhOp,
   sigmoid: sigmoidOp, relu: reluOp, softplus: softplusOp, clamp: clampOp,
   sum: sumOp, max: maxOp, min: minOp, logsumexp: logsumexpOp, norm: normOp,
-  matmul: matmulOp,
+  matmul: matmulOp, linear: linearOp,
   reshape: reshapeOp, permute: permuteOp, expand: expandOp, slice: sliceOp, unslice: unsliceOp, concat: concatOp,
   split: splitOp, unbind: unbindOp,
   indexSelect: indexSelectOp, indexAdd: indexAddOp, gather: gatherOp, scatterAdd: scatterAddOp, cast: castOp,

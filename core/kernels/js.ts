@@ -280,6 +280,17 @@ function matmul(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor 
   return y;
 }
 
+function linear(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
+  const y = matmul(x, w, false, true);
+  if (b) {
+    const yd = y.data;
+    const bd = b.data;
+    const n = bd.length;
+    for (let i = 0, j = 0; i < yd.length; i++, j = j + 1 === n ? 0 : j + 1) yd[i] = yd[i]! + bd[j]!;
+  }
+  return y;
+}
+
 function permute(x: Tensor, axes: readonly number[]): Tensor {
   const st = stridesOf(x.shape);
   const shape = axes.map((a) => x.shape[a]!);
@@ -417,6 +428,7 @@ export const jsBackend: Backend = {
   norm2,
   softmax,
   matmul,
+  linear,
   expand,
   permute,
   slice,

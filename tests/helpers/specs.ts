@@ -126,6 +126,13 @@ export const specs: { [K in PrimitiveName]: OpSpec } = {
       ),
     secondOrder: true,
   },
+  linear: {
+    // The primitive on 2-D inputs, with and without bias (the public function's N-D reshapes are in composites).
+    cases: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.boolean())
+      .chain(([n, i, o, bias]) => fc.tuple(float64([n, i]), float64([o, i]), bias ? float64([o]) : fc.constant(null)))
+      .map(([x, w, b]) => ({ inputs: b ? [x, w, b] : [x, w], fn: (xx: Tensor, ww: Tensor, bb?: Tensor) => P.linear(bb ? [xx, ww, bb] : [xx, ww]) })),
+    secondOrder: true,
+  },
   reshape: {
     cases: shape().chain((s) => float64(s)).map((x) => ({ inputs: [x], fn: (t: Tensor) => tg.reshape(t, [...t.shape].reverse()) })),
   },
@@ -264,7 +271,7 @@ export const composites: Record<string, OpSpec> = {
       .map(([a, b]) => ({ inputs: [a, b], fn: tg.matmul })),
     secondOrder: true,
   },
-  linear: {
+  linearND: {
     cases: fc.tuple(shape(0, 2, 3), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.boolean())
       .chain(([lead, i, o, bias]) => fc.tuple(float64([...lead, i]), float64([o, i]), bias ? float64([o]) : fc.constant(null)))
       .map(([x, w, b]) => ({ inputs: b ? [x, w, b] : [x, w], fn: (xx: Tensor, ww: Tensor, bb?: Tensor) => tg.linear(xx, ww, bb) })),
