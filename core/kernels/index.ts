@@ -1,16 +1,19 @@
 import type { Backend } from './backend.js';
 import { jsBackend } from './js.js';
+import { wasmAvailable, wasmBackend } from './wasm/index.js';
 
 export type { Backend, BinaryKernel, ReduceKernel, UnaryKernel } from './backend.js';
 export { jsBackend } from './js.js';
+export { wasmAvailable, wasmBackend } from './wasm/index.js';
 
-let current: Backend = jsBackend;
+// WebAssembly SIMD kernels where the engine has them; the TypeScript kernels everywhere else.
+let current: Backend = wasmAvailable() ? wasmBackend : jsBackend;
 
 /**
  * The backend every op computes with.
  * @example
  * ```ts
- * getBackend().name; // 'js'
+ * getBackend().name; // 'wasm' where WebAssembly SIMD is available, else 'js'
  * ```
  * @category Kernels
  */

@@ -1,0 +1,297 @@
+// Blocked, packed GEMM in WebAssembly SIMD (the BLIS loop nest): C = op(A) op(B) for one matrix pair.
+// Element (i, k) of op(A) is at a + (i*rsA + k*csA) elements, (k, j) of op(B) at b + (k*rsB + j*csB), so
+// the transpose flags are only strides, absorbed by packing. C is row-major with row stride ldc.
+// Blocks: a KC x NC panel of B is packed once per (jc, pc) and stays in L2/L3; an MC x KC block of A is
+// packed per (ic) and stays in L2; the micro-kernel keeps an MR x NR tile of C in registers and streams
+// one MR-row sliver of A and one NR-column sliver of B (both from L1) per step of k.
+
+const KC: i32 = 256;
+const MC: i32 = 128;
+const NC: i32 = 2048;
+
+/** Bytes of scratch the GEMMs need at `work`: packed A, packed B and one edge tile (f64 sizes suffice for f32). */
+export function workBytes(): usize {
+  return <usize>(MC * KC + KC * NC + 64) * 8;
+}
+
+// ---------------------------------------------------------------------------------------------- float32
+
+const MR32: i32 = 4;
+const NR32: i32 = 8;
+
+// Packs rows [0, mc) x cols [0, kc) of op(A) into slivers of MR32 rows: sliver s holds, for each k, the
+// MR32 values of rows s*MR32.. (zero beyond mc).
+@inline function packA32(mc: i32, kc: i32, a: usize, rsA: i32, csA: i32, dst: usize): void {
+  for (let i0 = 0; i0 < mc; i0 += MR32) {
+    const mr = min(MR32, mc - i0);
+    const src = a + <usize>(i0 * rsA) * 4;
+    if (mr == MR32 && rsA == 1) {
+      for (let k = 0; k < kc; k++) {
+        v128.store(dst, v128.load(src + <usize>(k * csA) * 4));
+        dst += 16;
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        const col = src + <usize>(k * csA) * 4;
+        for (let r = 0; r < MR32; r++) store<f32>(dst + <usize>r * 4, r < mr ? load<f32>(col + <usize>(r * rsA) * 4) : 0);
+        dst += MR32 * 4;
+      }
+    }
+  }
+}
+
+// Packs rows [0, kc) x cols [0, nc) of op(B) into slivers of NR32 columns (zero beyond nc).
+@inline function packB32(kc: i32, nc: i32, b: usize, rsB: i32, csB: i32, dst: usize): void {
+  for (let j0 = 0; j0 < nc; j0 += NR32) {
+    const nr = min(NR32, nc - j0);
+    const src = b + <usize>(j0 * csB) * 4;
+    if (nr == NR32 && csB == 1) {
+      for (let k = 0; k < kc; k++) {
+        const row = src + <usize>(k * rsB) * 4;
+        v128.store(dst, v128.load(row));
+        v128.store(dst, v128.load(row, 16), 16);
+        dst += 32;
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        const row = src + <usize>(k * rsB) * 4;
+        for (let j = 0; j < NR32; j++) store<f32>(dst + <usize>j * 4, j < nr ? load<f32>(row + <usize>(j * csB) * 4) : 0);
+        dst += NR32 * 4;
+      }
+    }
+  }
+}
+
+// The 4x8 register tile: 8 accumulators of f32x4; per k, two loads of B, four broadcasts of A.
+// C (row stride ldc bytes) is overwritten, or accumulated into when `acc`.
+function kernel32(kc: i32, a: usize, b: usize, c: usize, ldc: usize, acc: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let x = v128.load32_splat(a);
+    c00 = f32x4.add(c00, f32x4.mul(x, b0));
+    c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 4);
+    c10 = f32x4.add(c10, f32x4.mul(x, b0));
+    c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 8);
+    c20 = f32x4.add(c20, f32x4.mul(x, b0));
+    c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 12);
+    c30 = f32x4.add(c30, f32x4.mul(x, b0));
+    c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    a += 16;
+    b += 32;
+  }
+  if (acc) {
+    c00 = f32x4.add(c00, v128.load(c));
+    c01 = f32x4.add(c01, v128.load(c, 16));
+    c10 = f32x4.add(c10, v128.load(c + ldc));
+    c11 = f32x4.add(c11, v128.load(c + ldc, 16));
+    c20 = f32x4.add(c20, v128.load(c + 2 * ldc));
+    c21 = f32x4.add(c21, v128.load(c + 2 * ldc, 16));
+    c30 = f32x4.add(c30, v128.load(c + 3 * ldc));
+    c31 = f32x4.add(c31, v128.load(c + 3 * ldc, 16));
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c + ldc, c10);
+  v128.store(c + ldc, c11, 16);
+  v128.store(c + 2 * ldc, c20);
+  v128.store(c + 2 * ldc, c21, 16);
+  v128.store(c + 3 * ldc, c30);
+  v128.store(c + 3 * ldc, c31, 16);
+}
+
+/** C[M x N] = op(A) op(B) in float32 (see the header for the addressing); `work` holds workBytes(). */
+export function gemm32(
+  M: i32, N: i32, K: i32,
+  a: usize, rsA: i32, csA: i32,
+  b: usize, rsB: i32, csB: i32,
+  c: usize, ldc: i32, work: usize,
+): void {
+  if (K == 0) {
+    for (let i = 0; i < M; i++) memory.fill(c + <usize>(i * ldc) * 4, 0, <usize>N * 4);
+    return;
+  }
+  const pa = work;
+  const pb = pa + <usize>(MC * KC) * 4;
+  const tile = pb + <usize>(KC * NC) * 4;
+  const ldcBytes = <usize>ldc * 4;
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min(NC, N - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min(KC, K - pc);
+      const acc = pc > 0;
+      packB32(kc, nc, b + <usize>(pc * rsB + jc * csB) * 4, rsB, csB, pb);
+      for (let ic = 0; ic < M; ic += MC) {
+        const mc = min(MC, M - ic);
+        packA32(mc, kc, a + <usize>(ic * rsA + pc * csA) * 4, rsA, csA, pa);
+        for (let jr = 0; jr < nc; jr += NR32) {
+          const nr = min(NR32, nc - jr);
+          const sb = pb + <usize>(jr * kc) * 4;
+          for (let ir = 0; ir < mc; ir += MR32) {
+            const mr = min(MR32, mc - ir);
+            const sa = pa + <usize>(ir * kc) * 4;
+            const cp = c + (<usize>(ic + ir) * ldcBytes) + <usize>(jc + jr) * 4;
+            if (mr == MR32 && nr == NR32) {
+              kernel32(kc, sa, sb, cp, ldcBytes, acc);
+            } else {
+              kernel32(kc, sa, sb, tile, NR32 * 4, false);
+              for (let r = 0; r < mr; r++)
+                for (let j = 0; j < nr; j++) {
+                  const p = cp + <usize>r * ldcBytes + <usize>j * 4;
+                  const v = load<f32>(tile + <usize>(r * NR32 + j) * 4);
+                  store<f32>(p, acc ? load<f32>(p) + v : v);
+                }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- float64
+
+const MR64: i32 = 4;
+const NR64: i32 = 4;
+
+@inline function packA64(mc: i32, kc: i32, a: usize, rsA: i32, csA: i32, dst: usize): void {
+  for (let i0 = 0; i0 < mc; i0 += MR64) {
+    const mr = min(MR64, mc - i0);
+    const src = a + <usize>(i0 * rsA) * 8;
+    if (mr == MR64 && rsA == 1) {
+      for (let k = 0; k < kc; k++) {
+        const col = src + <usize>(k * csA) * 8;
+        v128.store(dst, v128.load(col));
+        v128.store(dst, v128.load(col, 16), 16);
+        dst += 32;
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        const col = src + <usize>(k * csA) * 8;
+        for (let r = 0; r < MR64; r++) store<f64>(dst + <usize>r * 8, r < mr ? load<f64>(col + <usize>(r * rsA) * 8) : 0);
+        dst += MR64 * 8;
+      }
+    }
+  }
+}
+
+@inline function packB64(kc: i32, nc: i32, b: usize, rsB: i32, csB: i32, dst: usize): void {
+  for (let j0 = 0; j0 < nc; j0 += NR64) {
+    const nr = min(NR64, nc - j0);
+    const src = b + <usize>(j0 * csB) * 8;
+    if (nr == NR64 && csB == 1) {
+      for (let k = 0; k < kc; k++) {
+        const row = src + <usize>(k * rsB) * 8;
+        v128.store(dst, v128.load(row));
+        v128.store(dst, v128.load(row, 16), 16);
+        dst += 32;
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        const row = src + <usize>(k * rsB) * 8;
+        for (let j = 0; j < NR64; j++) store<f64>(dst + <usize>j * 8, j < nr ? load<f64>(row + <usize>(j * csB) * 8) : 0);
+        dst += NR64 * 8;
+      }
+    }
+  }
+}
+
+// The 4x4 register tile: 8 accumulators of f64x2.
+function kernel64(kc: i32, a: usize, b: usize, c: usize, ldc: usize, acc: bool): void {
+  let c00 = f64x2.splat(0), c01 = f64x2.splat(0);
+  let c10 = f64x2.splat(0), c11 = f64x2.splat(0);
+  let c20 = f64x2.splat(0), c21 = f64x2.splat(0);
+  let c30 = f64x2.splat(0), c31 = f64x2.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let x = v128.load64_splat(a);
+    c00 = f64x2.add(c00, f64x2.mul(x, b0));
+    c01 = f64x2.add(c01, f64x2.mul(x, b1));
+    x = v128.load64_splat(a, 8);
+    c10 = f64x2.add(c10, f64x2.mul(x, b0));
+    c11 = f64x2.add(c11, f64x2.mul(x, b1));
+    x = v128.load64_splat(a, 16);
+    c20 = f64x2.add(c20, f64x2.mul(x, b0));
+    c21 = f64x2.add(c21, f64x2.mul(x, b1));
+    x = v128.load64_splat(a, 24);
+    c30 = f64x2.add(c30, f64x2.mul(x, b0));
+    c31 = f64x2.add(c31, f64x2.mul(x, b1));
+    a += 32;
+    b += 32;
+  }
+  if (acc) {
+    c00 = f64x2.add(c00, v128.load(c));
+    c01 = f64x2.add(c01, v128.load(c, 16));
+    c10 = f64x2.add(c10, v128.load(c + ldc));
+    c11 = f64x2.add(c11, v128.load(c + ldc, 16));
+    c20 = f64x2.add(c20, v128.load(c + 2 * ldc));
+    c21 = f64x2.add(c21, v128.load(c + 2 * ldc, 16));
+    c30 = f64x2.add(c30, v128.load(c + 3 * ldc));
+    c31 = f64x2.add(c31, v128.load(c + 3 * ldc, 16));
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c + ldc, c10);
+  v128.store(c + ldc, c11, 16);
+  v128.store(c + 2 * ldc, c20);
+  v128.store(c + 2 * ldc, c21, 16);
+  v128.store(c + 3 * ldc, c30);
+  v128.store(c + 3 * ldc, c31, 16);
+}
+
+/** C[M x N] = op(A) op(B) in float64. */
+export function gemm64(
+  M: i32, N: i32, K: i32,
+  a: usize, rsA: i32, csA: i32,
+  b: usize, rsB: i32, csB: i32,
+  c: usize, ldc: i32, work: usize,
+): void {
+  if (K == 0) {
+    for (let i = 0; i < M; i++) memory.fill(c + <usize>(i * ldc) * 8, 0, <usize>N * 8);
+    return;
+  }
+  const pa = work;
+  const pb = pa + <usize>(MC * KC) * 8;
+  const tile = pb + <usize>(KC * NC) * 8;
+  const ldcBytes = <usize>ldc * 8;
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min(NC, N - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min(KC, K - pc);
+      const acc = pc > 0;
+      packB64(kc, nc, b + <usize>(pc * rsB + jc * csB) * 8, rsB, csB, pb);
+      for (let ic = 0; ic < M; ic += MC) {
+        const mc = min(MC, M - ic);
+        packA64(mc, kc, a + <usize>(ic * rsA + pc * csA) * 8, rsA, csA, pa);
+        for (let jr = 0; jr < nc; jr += NR64) {
+          const nr = min(NR64, nc - jr);
+          const sb = pb + <usize>(jr * kc) * 8;
+          for (let ir = 0; ir < mc; ir += MR64) {
+            const mr = min(MR64, mc - ir);
+            const sa = pa + <usize>(ir * kc) * 8;
+            const cp = c + (<usize>(ic + ir) * ldcBytes) + <usize>(jc + jr) * 8;
+            if (mr == MR64 && nr == NR64) {
+              kernel64(kc, sa, sb, cp, ldcBytes, acc);
+            } else {
+              kernel64(kc, sa, sb, tile, NR64 * 8, false);
+              for (let r = 0; r < mr; r++)
+                for (let j = 0; j < nr; j++) {
+                  const p = cp + <usize>r * ldcBytes + <usize>j * 8;
+                  const v = load<f64>(tile + <usize>(r * NR64 + j) * 8);
+                  store<f64>(p, acc ? load<f64>(p) + v : v);
+                }
+            }
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,254 @@
+import { broadcastShapes, broadcastStrides, shapeEq, sizeOf } from '../../shape.js';
+import { Tensor } from '../../tensor.js';
+import type { Backend, BinaryKernel, UnaryKernel } from '../backend.js';
+import { jsBackend } from '../js.js';
+import { walk } from '../loops.js';
+import { wasmBase64 } from './binary.js';
+
+/** Addresses are byte offsets into the module's linear memory; strides are in elements. */
+type Gemm = (
+  M: number, N: number, K: number,
+  a: number, rsA: number, csA: number,
+  b: number, rsB: number, csB: number,
+  c: number, ldc: number, work: number,
+) => void;
+
+/** out = full op rep (rep op full when swap), rep repeating with period m. */
+type Binary = (op: number, swap: number, n: number, full: number, rep: number, m: number, out: number) => void;
+type Unary = (op: number, n: number, x: number, out: number) => void;
+
+interface Kernels {
+  readonly memory: WebAssembly.Memory;
+  heapBase(): number;
+  workBytes(): number;
+  gemm32: Gemm;
+  gemm64: Gemm;
+  binary32: Binary;
+  binary64: Binary;
+  unary32: Unary;
+  unary64: Unary;
+}
+
+interface Instance {
+  readonly k: Kernels;
+  /** Scratch for packing (workBytes() long), then the operands from `data` on. */
+  readonly work: number;
+  readonly data: number;
+  /** Views of the whole memory, renewed when it grows (growing detaches the old buffer). */
+  buffer: ArrayBuffer;
+  f32: Float32Array;
+  f64: Float64Array;
+}
+
+const PAGE = 65536;
+// wasm32 addresses 4 GiB; beyond 2 GiB of operands the TypeScript kernels take over.
+const MAX_BYTES = 2 ** 31;
+// Below these sizes the copies and the call cost more than the TypeScript loops.
+const MIN_WORK = 128; // multiply-adds of a matmul
+const MIN_MAP = 64; // elements of an exp, tanh or sigmoid
+const MIN_ZIP = 256; // elements of an add, sub, mul, div, maximum or minimum
+
+const unaryCodes: Partial<Record<UnaryKernel, number>> = { exp: 0, tanh: 1, sigmoid: 2 };
+const binaryCodes: Partial<Record<BinaryKernel, number>> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 };
+
+const align = (n: number): number => Math.ceil(n / 64) * 64;
+
+function decode(base64: string): Uint8Array<ArrayBuffer> {
+  const s = atob(base64);
+  const bytes = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+  return bytes;
+}
+
+let instance: Instance | null | undefined;
+
+// Synchronous compilation is fine for a module of a few KB (browsers refuse it only above 8 MB on the
+// main thread). Validation fails where SIMD is missing; instantiation can fail under a strict CSP.
+function load(): Instance | null {
+  if (instance !== undefined) return instance;
+  instance = null;
+  try {
+    if (typeof WebAssembly !== 'object') return null;
+    const bytes = decode(wasmBase64);
+    if (!WebAssembly.validate(bytes)) return null;
+    const k = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Kernels;
+    const work = align(k.heapBase());
+    const buffer = k.memory.buffer;
+    instance = { k, work, data: align(work + k.workBytes()), buffer, f32: new Float32Array(buffer), f64: new Float64Array(buffer) };
+  } catch {
+    instance = null;
+  }
+  return instance;
+}
+
+function reserve(inst: Instance, bytes: number): boolean {
+  const mem = inst.k.memory;
+  const have = mem.buffer.byteLength;
+  if (bytes > have) {
+    if (bytes > MAX_BYTES) return false;
+    try {
+      mem.grow(Math.ceil((bytes - have) / PAGE));
+    } catch {
+      return false;
+    }
+  }
+  if (inst.buffer !== mem.buffer) {
+    inst.buffer = mem.buffer;
+    inst.f32 = new Float32Array(inst.buffer);
+    inst.f64 = new Float64Array(inst.buffer);
+  }
+  return true;
+}
+
+/**
+ * Whether the WebAssembly SIMD kernels run here (the engine validates and instantiates the embedded
+ * module); where they do not, {@link wasmBackend} computes everything with the TypeScript kernels.
+ * @example
+ * ```ts
+ * if (wasmAvailable()) setBackend(wasmBackend);
+ * ```
+ * @category Kernels
+ */
+export function wasmAvailable(): boolean {
+  return load() !== null;
+}
+
+/**
+ * @internal Batched op(A) @ op(B) in WebAssembly at any size, or null where it cannot run (no WebAssembly,
+ * int32, operands beyond the memory limit). Same semantics as the TypeScript kernel, except that float32
+ * products accumulate in float32 (as BLAS does) rather than in float64.
+ */
+export function wasmMatmul(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor | null {
+  const inst = load();
+  if (inst === null || a.dtype === 'int32') return null;
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const M = transA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
+  const K = transA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
+  const N = transB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
+  const batchA = a.shape.slice(0, -2);
+  const batchB = b.shape.slice(0, -2);
+  const batch = broadcastShapes('matmul', batchA, batchB);
+  const count = sizeOf(batch);
+  const f32 = a.dtype === 'float32';
+  const el = f32 ? 4 : 8;
+  const pa = inst.data;
+  const pb = align(pa + a.size * el);
+  const pc = align(pb + b.size * el);
+  const size = count * M * N;
+  if (!reserve(inst, pc + size * el)) return null;
+  const { k, work } = inst;
+  const mem = f32 ? inst.f32 : inst.f64;
+  mem.set(a.data, pa / el);
+  mem.set(b.data, pb / el);
+  const gemm = f32 ? k.gemm32 : k.gemm64;
+  // op(A)(i, k) is at i*rsA + k*csA: a transpose is only a swap of strides, absorbed by packing.
+  const rsA = transA ? 1 : K;
+  const csA = transA ? M : 1;
+  const rsB = transB ? 1 : N;
+  const csB = transB ? K : 1;
+  if (size === 0) {
+    // nothing to compute
+  } else if (count === 1 || (!transA && sizeOf(batchB) === 1)) {
+    // One B for every batch: the batch stacks into the rows of a single taller product.
+    gemm(count * M, N, K, pa, rsA, csA, pb, rsB, csB, pc, N, work);
+  } else {
+    const sA = broadcastStrides(batchA, batch);
+    const sB = broadcastStrides(batchB, batch);
+    walk(batch, [sA, sB], [0, 0], (o, offs, n, inner) => {
+      for (let t = 0; t < n; t++) {
+        const offA = (offs[0]! + t * inner[0]!) * M * K * el;
+        const offB = (offs[1]! + t * inner[1]!) * K * N * el;
+        gemm(M, N, K, pa + offA, rsA, csA, pb + offB, rsB, csB, pc + (o + t) * M * N * el, N, work);
+      }
+    });
+  }
+  return new Tensor(mem.slice(pc / el, pc / el + size), [...batch, M, N], a.dtype);
+}
+
+function matmul(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const M = transA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
+  const K = transA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
+  const N = transB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
+  const big = M * N * K * Math.max(sizeOf(a.shape.slice(0, -2)), sizeOf(b.shape.slice(0, -2))) >= MIN_WORK;
+  return (big && wasmMatmul(a, b, transA, transB)) || jsBackend.matmul(a, b, transA, transB);
+}
+
+/**
+ * @internal exp, tanh or sigmoid in WebAssembly at any size, or null where it cannot run (another op, int32,
+ * no WebAssembly). Computed in float64 for both dtypes, within about an ulp of the TypeScript kernel.
+ */
+export function wasmUnary(op: UnaryKernel, x: Tensor): Tensor | null {
+  const code = unaryCodes[op];
+  const inst = code === undefined || x.dtype === 'int32' ? null : load();
+  if (inst === null) return null;
+  const f32 = x.dtype === 'float32';
+  const el = f32 ? 4 : 8;
+  const px = inst.data;
+  const py = align(px + x.size * el);
+  if (!reserve(inst, py + x.size * el)) return null;
+  const mem = f32 ? inst.f32 : inst.f64;
+  mem.set(x.data, px / el);
+  (f32 ? inst.k.unary32 : inst.k.unary64)(code!, x.size, px, py);
+  return new Tensor(mem.slice(py / el, py / el + x.size), x.shape, x.dtype);
+}
+
+// Whether `x` broadcast to `shape` is its elements repeated: without leading 1s, its shape ends `shape`.
+function repeats(x: readonly number[], shape: readonly number[]): boolean {
+  let i = 0;
+  while (i < x.length && x[i] === 1) i++;
+  const rest = x.length - i;
+  if (rest > shape.length) return false;
+  for (let d = 0; d < rest; d++) if (x[i + d] !== shape[shape.length - rest + d]) return false;
+  return true;
+}
+
+/**
+ * @internal add, sub, mul, div, maximum or minimum in WebAssembly at any size when one operand is full and
+ * the other repeats (same shape, a scalar, a trailing block such as a bias row), or null (other ops and
+ * broadcasts, int32, no WebAssembly). Bit for bit the TypeScript kernel's results.
+ */
+export function wasmBinary(op: BinaryKernel, a: Tensor, b: Tensor): Tensor | null {
+  const code = binaryCodes[op];
+  const inst = code === undefined || a.dtype === 'int32' ? null : load();
+  if (inst === null) return null;
+  const shape = shapeEq(a.shape, b.shape) ? a.shape : broadcastShapes('broadcast', a.shape, b.shape);
+  const n = sizeOf(shape);
+  const swap = !(a.size === n && repeats(b.shape, shape));
+  if (swap && !(b.size === n && repeats(a.shape, shape))) return null;
+  const [full, rep] = swap ? [b, a] : [a, b];
+  const f32 = a.dtype === 'float32';
+  const el = f32 ? 4 : 8;
+  const pf = inst.data;
+  const pr = align(pf + n * el);
+  const po = align(pr + rep.size * el);
+  if (!reserve(inst, po + n * el)) return null;
+  const mem = f32 ? inst.f32 : inst.f64;
+  if (n > 0) {
+    mem.set(full.data, pf / el);
+    mem.set(rep.data, pr / el);
+    (f32 ? inst.k.binary32 : inst.k.binary64)(code!, swap ? 1 : 0, n, pf, pr, rep.size, po);
+  }
+  return new Tensor(mem.slice(po / el, po / el + n), shape, a.dtype);
+}
+
+/**
+ * The TypeScript kernels with the heavy ones in WebAssembly SIMD (matmul; exp, tanh, sigmoid; add, sub,
+ * mul, div, maximum, minimum of same-shape, scalar or trailing-block operands), embedded in the bundle.
+ * Every kernel falls back to TypeScript where WebAssembly SIMD is unavailable (see {@link wasmAvailable}).
+ * @example
+ * ```ts
+ * setBackend(wasmBackend);
+ * matmul(randn([512, 512]), randn([512, 512])); // about 35 GFLOP/s on one core
+ * ```
+ * @category Kernels
+ */
+export const wasmBackend: Backend = {
+  ...jsBackend,
+  name: 'wasm',
+  matmul,
+  unary: (op, x) => (x.size >= MIN_MAP && wasmUnary(op, x)) || jsBackend.unary(op, x),
+  binary: (op, a, b) => (Math.max(a.size, b.size) >= MIN_ZIP && wasmBinary(op, a, b)) || jsBackend.binary(op, a, b),
+};
