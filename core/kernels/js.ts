@@ -280,15 +280,21 @@ function matmul(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor 
   return y;
 }
 
-function linear(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
-  const y = matmul(x, w, false, true);
-  if (b) {
-    const yd = y.data;
-    const bd = b.data;
-    const n = bd.length;
-    for (let i = 0, j = 0; i < yd.length; i++, j = j + 1 === n ? 0 : j + 1) yd[i] = yd[i]! + bd[j]!;
-  }
-  return y;
+/**
+ * @internal PyTorch's addmm from any backend's matmul: x W^T, then the bias added to each row of that
+ * fresh output (it is not yet shared, so this is its last write).
+ */
+export function linearWith(matmulFn: Backend['matmul']): Backend['linear'] {
+  return (x, w, b) => {
+    const y = matmulFn(x, w, false, true);
+    if (b) {
+      const yd = y.data;
+      const bd = b.data;
+      const n = bd.length;
+      for (let i = 0, j = 0; i < yd.length; i++, j = j + 1 === n ? 0 : j + 1) yd[i] = yd[i]! + bd[j]!;
+    }
+    return y;
+  };
 }
 
 function permute(x: Tensor, axes: readonly number[]): Tensor {
@@ -428,7 +434,7 @@ export const jsBackend: Backend = {
   norm2,
   softmax,
   matmul,
-  linear,
+  linear: linearWith(matmul),
   expand,
   permute,
   slice,

@@ -127,10 +127,21 @@ describe.skipIf(!wasmAvailable())('WebAssembly SIMD matmul agrees with the TypeS
 });
 
 describe('wasmBackend', () => {
-  it('is the TypeScript backend with matmul, unary and binary replaced', () => {
+  it('is the TypeScript backend with matmul (and linear, which is built on it), unary and binary replaced', () => {
     expect(wasmBackend.name).toBe('wasm');
     const replaced = Object.keys(jsBackend).filter((k) => wasmBackend[k as keyof typeof jsBackend] !== jsBackend[k as keyof typeof jsBackend]);
-    expect(replaced.sort()).toEqual(['binary', 'matmul', 'name', 'unary']);
+    expect(replaced.sort()).toEqual(['binary', 'linear', 'matmul', 'name', 'unary']);
+  });
+
+  it('linear runs on the WebAssembly matmul: x W^T + b equals its matmul plus the bias row', () => {
+    const x = filled([32, 64], 'float64', 0.5);
+    const w = filled([48, 64], 'float64', -0.25);
+    const b = filled([48], 'float64', 3);
+    const y = wasmBackend.linear(x, w, b);
+    const mm = wasmBackend.matmul(x, w, false, true);
+    expect(Array.from(y.data)).toEqual(Array.from(mm.data, (v, i) => v + b.data[i % 48]!));
+    const ref = jsBackend.linear(x, w, b);
+    y.data.forEach((v, i) => expect(Math.abs(v - ref.data[i]!)).toBeLessThan(1e-12 * 64));
   });
 
   it('computes int32 and tiny products with the TypeScript kernel', () => {

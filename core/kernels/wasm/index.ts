@@ -1,7 +1,7 @@
 import { broadcastShapes, broadcastStrides, shapeEq, sizeOf } from '../../shape.js';
 import { Tensor } from '../../tensor.js';
 import type { Backend, BinaryKernel, UnaryKernel } from '../backend.js';
-import { jsBackend } from '../js.js';
+import { jsBackend, linearWith } from '../js.js';
 import { walk } from '../loops.js';
 import { wasmBase64 } from './binary.js';
 
@@ -249,6 +249,7 @@ export const wasmBackend: Backend = {
   ...jsBackend,
   name: 'wasm',
   matmul,
+  linear: linearWith(matmul),
   unary: (op, x) => (x.size >= MIN_MAP && wasmUnary(op, x)) || jsBackend.unary(op, x),
   binary: (op, a, b) => (Math.max(a.size, b.size) >= MIN_ZIP && wasmBinary(op, a, b)) || jsBackend.binary(op, a, b),
 };
