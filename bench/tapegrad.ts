@@ -1,5 +1,5 @@
 // tapegrad's side of the benchmark: one workload per process, through the public API of the repository's
-// source. Run by bench/run.ts; prints INFO and RESULT lines.
+// source. Run by bench/run.ts; prints INFO, RESULT and DONE lines (see workloads.ts).
 import {
   type Tensor, manualSeed, matmul, nn, noGrad, optim, randint, randn, reshape, select, sum,
 } from '../index.js';
