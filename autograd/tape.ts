@@ -237,21 +237,15 @@ export interface BackwardOptions {
 }
 
 /** @internal Sums `g` down to the shape of input `i` of `op` (undoing broadcasting), checking shape and dtype. */
-function fitGradient(op: string, i: number, g: Tensor, x: Tensor, sum: (t: Tensor, axes: number[]) => Tensor): Tensor {
+function fitGradient(op: string, i: number, g: Tensor, x: Tensor): Tensor {
   if (g.dtype !== x.dtype)
     throw new TapegradError(`backward of '${op}'`, `gradient for input ${i} has dtype ${g.dtype} but the input is ${x.dtype}`);
   if (shapeEq(g.shape, x.shape)) return g;
+  // The gradient must have the shape x was broadcast to: x's axes, right-aligned, are 1 or equal.
   const lead = g.shape.length - x.shape.length;
-  const axes: number[] = [];
-  let ok = lead >= 0;
-  for (let d = 0; ok && d < g.shape.length; d++) {
-    const xd = d < lead ? 1 : x.shape[d - lead]!;
-    if (d < lead || (xd === 1 && g.shape[d] !== 1)) axes.push(d);
-    else ok = xd === g.shape[d];
-  }
-  if (!ok)
+  if (lead < 0 || x.shape.some((d, k) => d !== 1 && d !== g.shape[lead + k]))
     throw new TapegradError(`backward of '${op}'`, `gradient for input ${i} has shape ${fmt(g.shape)} but the input has shape ${fmt(x.shape)}`);
-  return sum(g, axes);
+  return engineOps.sumTo(g, x.shape);
 }
 
 function checkFinite(op: string, i: number, g: Tensor): void {
@@ -264,7 +258,7 @@ function checkFinite(op: string, i: number, g: Tensor): void {
 /** @internal The differentiable ops the engine itself needs; injected by the op modules to avoid a cycle. */
 export const engineOps: {
   add: (a: Tensor, b: Tensor) => Tensor;
-  sumTo: (g: Tensor, axes: number[], shape: readonly number[]) => Tensor;
+  sumTo: (g: Tensor, shape: readonly number[]) => Tensor;
 } = {
   add: (a, b) => getBackend().binary('add', a, b),
   sumTo: () => {
@@ -337,7 +331,7 @@ export function runBackward(
         const gi = gin[i];
         if (!node.needs[i] || !gi) return;
         if (!(gi instanceof Tensor)) throw new TapegradError(`backward of '${name}'`, `VJP returned a non-tensor for input ${i}`);
-        const fitted = fitGradient(name, i, gi, x, (t, axes) => engineOps.sumTo(t, axes, x.shape));
+        const fitted = fitGradient(name, i, gi, x);
         if (anomaly) checkFinite(name, i, fitted);
         accumulate(x, fitted);
       });

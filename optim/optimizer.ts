@@ -3,7 +3,6 @@ import { allocate } from '../core/dtype.js';
 import { TapegradError, check } from '../core/errors.js';
 import { fmt, shapeEq } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
-import { noGrad } from '../autograd/tape.js';
 import {
   type AdagradOptions, type AdagradState, type AdamOptions, type AdamState, type RMSpropOptions, type RMSpropState, type Rule,
   type SGDOptions, type SGDState, adagradRule, adamRule, adamwRule, rmspropRule, sgdRule,
@@ -91,7 +90,7 @@ export class Optimizer<H extends object, S extends object> {
             `the gradient of parameter ${i} is ${g.dtype} ${fmt(g.shape)}, the parameter is ${p.dtype} ${fmt(p.shape)}`,
           );
           const state = prev.state[i] ?? this.rule.init(p, group);
-          const [next, nextState] = noGrad(() => this.rule.update(p, g, state, group));
+          const [next, nextState] = this.rule.update(p, g, state, group);
           (draft.state as Record<string, unknown>)[i] = castDraft(nextState);
           writes.push([p, next]);
         }

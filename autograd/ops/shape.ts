@@ -122,8 +122,9 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
   if (shapeEq(g.shape, shape)) return g;
   const lead = g.shape.length - shape.length;
   const axes: number[] = [];
-  for (let d = 0; d < g.shape.length; d++) if (d < lead || (shape[d - lead] === 1 && g.shape[d] !== 1)) axes.push(d);
-  return reshape(sum(g, axes), shape);
+  // Axes of size 1 in g need no summing: dropping them is the reshape.
+  for (let d = 0; d < g.shape.length; d++) if (g.shape[d] !== 1 && (d < lead || shape[d - lead] === 1)) axes.push(d);
+  return reshape(axes.length ? sum(g, axes) : g, shape);
 }
 
 /**

@@ -2,7 +2,7 @@ import { type DType, allocate } from '../dtype.js';
 import { broadcastShapes, broadcastStrides, reducedShape, shapeEq, sizeOf, stridesOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import type { Backend, BinaryKernel, ReduceKernel, UnaryKernel } from './backend.js';
-import { around, gatherStrided, scatterStrided, walk } from './loops.js';
+import { around, gatherStrided, matmulGeometry, scatterStrided, walk } from './loops.js';
 
 type F1 = (x: number) => number;
 type F2 = (a: number, b: number) => number;
@@ -231,17 +231,8 @@ function softmax(x: Tensor, axis: number, log: boolean): Tensor {
 }
 
 function matmul(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
-  const ra = a.shape.length;
-  const rb = b.shape.length;
-  const M = transA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
-  const K = transA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
-  const N = transB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
-  const batchA = a.shape.slice(0, -2);
-  const batchB = b.shape.slice(0, -2);
-  const batch = broadcastShapes('matmul', batchA, batchB);
+  const { M, K, N, batch, sA, sB } = matmulGeometry(a, b, transA, transB);
   const y = out([...batch, M, N], a.dtype);
-  const sA = broadcastStrides(batchA, batch);
-  const sB = broadcastStrides(batchB, batch);
   const ad = a.data;
   const bd = b.data;
   const yd = y.data;

@@ -1,5 +1,7 @@
 /** @internal Strided iteration helpers shared by the TypeScript kernels. */
 import type { TypedArray } from '../dtype.js';
+import { broadcastShapes, broadcastStrides } from '../shape.js';
+import type { Tensor } from '../tensor.js';
 
 /**
  * Calls `body(o, offsets)` for every element of `shape` in row-major order, where `o` is the flat output
@@ -62,4 +64,20 @@ export function around(shape: readonly number[], axis: number): [number, number,
   for (let d = 0; d < axis; d++) outer *= shape[d]!;
   for (let d = axis + 1; d < shape.length; d++) inner *= shape[d]!;
   return [outer, shape[axis]!, inner];
+}
+
+/**
+ * The sizes of a batched op(A) @ op(B): M, K, N, the broadcast batch shape and each operand's strides over
+ * it (in matrices), shared by every backend's matmul.
+ */
+export function matmulGeometry(a: Tensor, b: Tensor, transA: boolean, transB: boolean) {
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const M = transA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
+  const K = transA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
+  const N = transB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
+  const batchA = a.shape.slice(0, -2);
+  const batchB = b.shape.slice(0, -2);
+  const batch = broadcastShapes('matmul', batchA, batchB);
+  return { M, K, N, batchA, batchB, batch, sA: broadcastStrides(batchA, batch), sB: broadcastStrides(batchB, batch) };
 }

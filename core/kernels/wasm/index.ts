@@ -1,8 +1,8 @@
-import { broadcastShapes, broadcastStrides, shapeEq, sizeOf } from '../../shape.js';
+import { broadcastShapes, shapeEq, sizeOf } from '../../shape.js';
 import { Tensor } from '../../tensor.js';
 import type { Backend, BinaryKernel, UnaryKernel } from '../backend.js';
 import { jsBackend, linearWith } from '../js.js';
-import { walk } from '../loops.js';
+import { matmulGeometry, walk } from '../loops.js';
 import { wasmBase64 } from './binary.js';
 
 /** Addresses are byte offsets into the module's linear memory; strides are in elements. */
@@ -121,14 +121,7 @@ export function wasmAvailable(): boolean {
 export function wasmMatmul(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor | null {
   const inst = load();
   if (inst === null || a.dtype === 'int32') return null;
-  const ra = a.shape.length;
-  const rb = b.shape.length;
-  const M = transA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
-  const K = transA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
-  const N = transB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
-  const batchA = a.shape.slice(0, -2);
-  const batchB = b.shape.slice(0, -2);
-  const batch = broadcastShapes('matmul', batchA, batchB);
+  const { M, K, N, batchB, batch, sA, sB } = matmulGeometry(a, b, transA, transB);
   const count = sizeOf(batch);
   const f32 = a.dtype === 'float32';
   const el = f32 ? 4 : 8;
@@ -153,8 +146,6 @@ export function wasmMatmul(a: Tensor, b: Tensor, transA: boolean, transB: boolea
     // One B for every batch: the batch stacks into the rows of a single taller product.
     gemm(count * M, N, K, pa, rsA, csA, pb, rsB, csB, pc, N, work);
   } else {
-    const sA = broadcastStrides(batchA, batch);
-    const sB = broadcastStrides(batchB, batch);
     walk(batch, [sA, sB], [0, 0], (o, offs, n, inner) => {
       for (let t = 0; t < n; t++) {
         const offA = (offs[0]! + t * inner[0]!) * M * K * el;
@@ -167,12 +158,8 @@ export function wasmMatmul(a: Tensor, b: Tensor, transA: boolean, transB: boolea
 }
 
 function matmul(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
-  const ra = a.shape.length;
-  const rb = b.shape.length;
-  const M = transA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
-  const K = transA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
-  const N = transB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
-  const big = M * N * K * Math.max(sizeOf(a.shape.slice(0, -2)), sizeOf(b.shape.slice(0, -2))) >= MIN_WORK;
+  const { M, K, N, batchA, batchB } = matmulGeometry(a, b, transA, transB);
+  const big = M * N * K * Math.max(sizeOf(batchA), sizeOf(batchB)) >= MIN_WORK;
   return (big && wasmMatmul(a, b, transA, transB)) || jsBackend.matmul(a, b, transA, transB);
 }
 
