@@ -1,3 +1,4 @@
+import { type TypedArray, recycle, trackAllocations } from '../core/dtype.js';
 import { TapegradError } from '../core/errors.js';
 import { getBackend } from '../core/kernels/index.js';
 import { fmt, shapeEq } from '../core/shape.js';
@@ -248,6 +249,11 @@ function fitGradient(op: string, i: number, g: Tensor, x: Tensor): Tensor {
   return engineOps.sumTo(g, x.shape);
 }
 
+/** dst += src, elementwise (same length and dtype). */
+function addInto(dst: TypedArray, src: TypedArray): void {
+  for (let k = 0; k < dst.length; k++) dst[k]! += src[k]!;
+}
+
 function checkFinite(op: string, i: number, g: Tensor): void {
   const d = g.data;
   for (let k = 0; k < d.length; k++)
@@ -307,44 +313,88 @@ export function runBackward(
     }
   }
 
-  const grads = withGradMode(createGraph, () => {
-    const grads = new Map<Tensor, Tensor>();
-    const accumulate = (t: Tensor, g: Tensor): void => {
-      const prev = grads.get(t);
-      grads.set(t, prev ? engineOps.add(prev, g) : g);
-    };
-    roots.forEach((r, k) => accumulate(r, seeds[k]!));
-
-    for (const node of nodes) {
-      if (needed && !needed.has(node)) continue;
-      const gs = node.outputs.map((o) => grads.get(o) ?? null);
-      if (!gs.some(Boolean)) continue;
-      const name = node.name;
-      if (node.released)
-        throw new TapegradError(
-          'backward',
-          `tried to go backward through the graph a second time (at op '${name}', output shape ${fmt(node.outputs[0]!.shape)}); ` +
-            'its saved values were released by the first backward: pass {retainGraph: true} to that call',
-        );
-      const gin = node.vjp(gs, node);
-      node.inputs.forEach((x, i) => {
-        const gi = gin[i];
-        if (!node.needs[i] || !gi) return;
-        if (!(gi instanceof Tensor)) throw new TapegradError(`backward of '${name}'`, `VJP returned a non-tensor for input ${i}`);
-        const fitted = fitGradient(name, i, gi, x);
-        if (anomaly) checkFinite(name, i, fitted);
-        accumulate(x, fitted);
-      });
-      for (const o of node.outputs) if (!targets?.has(o)) grads.delete(o);
-      if (!retain) node.released = true;
+  // Without createGraph, the gradients this pass allocates are its own: no tensor outside it can reach
+  // them. It counts the references its map holds to each storage; storage that was allocated here and is
+  // no longer referenced goes back to the allocator, and a fan-out sum adds into storage it alone holds.
+  const owned = createGraph ? null : new WeakSet<TypedArray>();
+  const refs = new Map<TypedArray, number>();
+  const dead: TypedArray[] = [];
+  const hold = (g: Tensor): void => void refs.set(g.data, (refs.get(g.data) ?? 0) + 1);
+  const drop = (g: Tensor): void => {
+    const n = refs.get(g.data)! - 1;
+    if (n > 0) refs.set(g.data, n);
+    else {
+      refs.delete(g.data);
+      dead.push(g.data);
     }
+  };
 
-    if (targets) return grads;
-    for (const [t, g] of grads) {
-      if (!t.isLeaf || !t.requiresGrad) continue;
-      t.grad = t.grad ? engineOps.add(t.grad, g) : g;
-    }
-    return grads;
-  });
+  const prevTracking = trackAllocations(owned);
+  let grads: Map<Tensor, Tensor>;
+  try {
+    grads = withGradMode(createGraph, () => {
+      const grads = new Map<Tensor, Tensor>();
+      const accumulate = (t: Tensor, g: Tensor): void => {
+        const prev = grads.get(t);
+        if (!prev) {
+          grads.set(t, g);
+          hold(g);
+        } else if (owned?.has(prev.data) && refs.get(prev.data) === 1 && prev.data !== g.data) {
+          addInto(prev.data, g.data);
+          dead.push(g.data);
+        } else {
+          const sum = engineOps.add(prev, g);
+          grads.set(t, sum);
+          hold(sum);
+          drop(prev);
+          dead.push(g.data);
+        }
+      };
+      roots.forEach((r, k) => accumulate(r, seeds[k]!));
+
+      for (const node of nodes) {
+        if (needed && !needed.has(node)) continue;
+        const gs = node.outputs.map((o) => grads.get(o) ?? null);
+        if (!gs.some(Boolean)) continue;
+        const name = node.name;
+        if (node.released)
+          throw new TapegradError(
+            'backward',
+            `tried to go backward through the graph a second time (at op '${name}', output shape ${fmt(node.outputs[0]!.shape)}); ` +
+              'its saved values were released by the first backward: pass {retainGraph: true} to that call',
+          );
+        const gin = node.vjp(gs, node);
+        node.inputs.forEach((x, i) => {
+          const gi = gin[i];
+          if (!node.needs[i] || !gi) return;
+          if (!(gi instanceof Tensor)) throw new TapegradError(`backward of '${name}'`, `VJP returned a non-tensor for input ${i}`);
+          const fitted = fitGradient(name, i, gi, x);
+          if (anomaly) checkFinite(name, i, fitted);
+          if (fitted !== gi) dead.push(gi.data);
+          accumulate(x, fitted);
+        });
+        for (const o of node.outputs)
+          if (!targets?.has(o) && grads.has(o)) {
+            drop(grads.get(o)!);
+            grads.delete(o);
+          }
+        if (!retain) node.released = true;
+        if (owned) for (const d of dead) if (!refs.has(d) && owned.has(d)) {
+          owned.delete(d);
+          recycle(d);
+        }
+        dead.length = 0;
+      }
+
+      if (targets) return grads;
+      for (const [t, g] of grads) {
+        if (!t.isLeaf || !t.requiresGrad) continue;
+        t.grad = t.grad ? engineOps.add(t.grad, g) : g;
+      }
+      return grads;
+    });
+  } finally {
+    trackAllocations(prevTracking);
+  }
   return { grads, recorded: createGraph };
 }

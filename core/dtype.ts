@@ -12,9 +12,54 @@ export type FloatDType = 'float32' | 'float64';
 
 const ctors = { float32: Float32Array, float64: Float64Array, int32: Int32Array } as const;
 
-/** @internal Allocates zeroed storage of `size` elements. */
-export function allocate(dtype: DType, size: number): TypedArray {
-  return new ctors[dtype](size);
+// Storage the autograd engine hands back when it knows no tensor can reach it any more (a gradient
+// consumed inside one backward pass), kept per dtype and length for the next allocation of that size.
+// Fresh large typed arrays are costly in V8 (zeroed off-heap memory, from 128 KB on mmapped, and more
+// garbage-collector work), and a training step allocates the same sizes again and again.
+const POOL_MIN = 1024; // elements: smaller arrays are cheap to allocate
+const POOL_CAP = 64 * 2 ** 20; // bytes held at most
+const pools: Record<DType, Map<number, TypedArray[]>> = { float32: new Map(), float64: new Map(), int32: new Map() };
+let pooledBytes = 0;
+let tracking: WeakSet<TypedArray> | null = null;
+
+/**
+ * @internal Allocates zeroed storage of `size` elements (reusing recycled storage of that size when there
+ * is some; `zero = false` when the caller writes every element). While a set is being tracked (see
+ * {@link trackAllocations}), large allocations are added to it.
+ */
+export function allocate(dtype: DType, size: number, zero = true): TypedArray {
+  if (size < POOL_MIN) return new ctors[dtype](size);
+  const a = pools[dtype].get(size)?.pop();
+  let out: TypedArray;
+  if (a) {
+    pooledBytes -= a.byteLength;
+    out = zero ? a.fill(0) : a;
+  } else {
+    out = new ctors[dtype](size);
+  }
+  tracking?.add(out);
+  return out;
+}
+
+/**
+ * @internal Makes {@link allocate} record its large allocations in `set` (null: stop); returns the set it
+ * replaces, for restoring.
+ */
+export function trackAllocations(set: WeakSet<TypedArray> | null): WeakSet<TypedArray> | null {
+  const prev = tracking;
+  tracking = set;
+  return prev;
+}
+
+/** @internal Hands back storage that nothing can read or write any more, for reuse by {@link allocate}. */
+export function recycle(a: TypedArray): void {
+  if (a.length < POOL_MIN || pooledBytes + a.byteLength > POOL_CAP) return;
+  const dtype: DType = a instanceof Float32Array ? 'float32' : a instanceof Float64Array ? 'float64' : 'int32';
+  const pool = pools[dtype];
+  const list = pool.get(a.length);
+  if (list) list.push(a);
+  else pool.set(a.length, [a]);
+  pooledBytes += a.byteLength;
 }
 
 /** @internal The dtype of a typed array, or undefined for other arrays. */

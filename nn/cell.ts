@@ -48,6 +48,15 @@ export interface RecurrentCell {
   readonly inputSize: number;
   readonly stateSizes: readonly number[];
   step(x: Tensor, state: readonly Tensor[]): Tensor[];
+  /**
+   * Optional, with {@link RecurrentCell.stepProjected}: the part of a step that reads only the input,
+   * [rows, inputSize] -> [rows, P]. The sequence runner applies it to all L·N rows of a sequence at once
+   * (one large matmul instead of L small ones, as PyTorch's LSTM does) and then calls `stepProjected` at
+   * each step; `step(x, s)` must equal `stepProjected(projectInput(x), s)`.
+   */
+  projectInput?(x: Tensor): Tensor;
+  /** The rest of a step, from a projected input [N, P] (see {@link RecurrentCell.projectInput}). */
+  stepProjected?(xp: Tensor, state: readonly Tensor[]): Tensor[];
 }
 
 /**

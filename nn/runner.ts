@@ -4,7 +4,7 @@ import type { Generator } from '../core/random.js';
 import { fmt } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { where } from '../autograd/ops/arithmetic.js';
-import { concat, squeeze, stack, transpose, unbind, unsqueeze } from '../autograd/ops/shape.js';
+import { concat, reshape, squeeze, stack, transpose, unbind, unsqueeze } from '../autograd/ops/shape.js';
 import type { RecurrentCell } from './cell.js';
 import { dropout } from './layers.js';
 
@@ -74,17 +74,31 @@ export function runRecurrent(op: string, cells: readonly (readonly RecurrentCell
     return unbind(unbatched ? unsqueeze(s, 1) : s, 0);
   });
 
-  let steps = unbind(x, 0);
+  // Each layer reads its input as one [L, N, F] tensor: a cell that projects its input does so for all
+  // L*N rows in one matmul (as PyTorch's LSTM), then steps on the projected rows.
+  let layerInput = x;
   const finals: Tensor[][] = sizes.map(() => []);
   for (let l = 0; l < numLayers; l++) {
-    const outs: Tensor[][] = [];
+    const outs: Tensor[] = [];
+    let steps: Tensor[] | undefined;
     for (let d = 0; d < D; d++) {
       const cell = cells[l]![d]!;
+      let inputs: Tensor[];
+      let step: (x: Tensor, state: readonly Tensor[]) => Tensor[];
+      if (cell.projectInput && cell.stepProjected) {
+        const F = layerInput.shape[2]!;
+        const xp = cell.projectInput(reshape(layerInput, [L * N, F]));
+        inputs = unbind(reshape(xp, [L, N, xp.shape[1]!]), 0);
+        step = (xt, s) => cell.stepProjected!(xt, s);
+      } else {
+        inputs = steps ??= unbind(layerInput, 0);
+        step = (xt, s) => cell.step(xt, s);
+      }
       let state = initial.map((s) => s[l * D + d]!);
       const out = new Array<Tensor>(L);
       for (let k = 0; k < L; k++) {
         const t = d === 0 ? k : L - 1 - k;
-        const next = cell.step(steps[t]!, state);
+        const next = step(inputs[t]!, state);
         if (masks) {
           const m = masks[t]!;
           state = next.map((s, i) => where(m, s, state[i]!));
@@ -94,13 +108,13 @@ export function runRecurrent(op: string, cells: readonly (readonly RecurrentCell
           out[t] = next[0]!;
         }
       }
-      outs.push(out);
+      outs.push(stack(out, 0));
       state.forEach((s, i) => finals[i]!.push(s));
     }
-    steps = D === 1 ? outs[0]! : outs[0]!.map((o, t) => concat([o, outs[1]![t]!], 1));
-    if (l < numLayers - 1 && opts.dropout && opts.training) steps = steps.map((s) => dropout(s, opts.dropout!, true, opts.generator));
+    layerInput = D === 1 ? outs[0]! : concat(outs, 2);
+    if (l < numLayers - 1 && opts.dropout && opts.training) layerInput = dropout(layerInput, opts.dropout, true, opts.generator);
   }
-  const output = stack(steps, 0);
+  const output = layerInput;
   const finalState = finals.map((f) => stack(f, 0));
   if (unbatched) return [squeeze(output, 1), finalState.map((s) => squeeze(s, 1))];
   return [opts.batchFirst ? transpose(output, 0, 1) : output, finalState];

@@ -23,15 +23,16 @@ export const matmulOp: Primitive<[Tensor, Tensor], Flags> = defineOp({
 });
 
 // NOTE: linear is a primitive (as PyTorch's addmm) so that a recurrent step costs one op and one buffer
-// per projection: the bias is added in the matmul's output, and its gradient is one sum.
+// per projection: the bias, a row [O] or a whole [N, O] addend, starts the matmul's output, and its
+// gradient is one sum (or g itself).
 export const linearOp: Primitive<Tensor[], undefined> = defineOp({
   name: 'linear',
   forward: ([x, w, b]) => K().linear(x!, w!, b ?? null),
-  // y = x W^T + b  =>  dx = g W, dW = g^T x, db = sum of g over the batch
+  // y = x W^T + b  =>  dx = g W, dW = g^T x, db = g summed to b's shape
   vjp: (g, { inputs: [x, w, b], needs }) => [
     needs[0] ? matmulOp([g, w!], { transA: false, transB: false }) : null,
     needs[1] ? matmulOp([g, x!], { transA: true, transB: false }) : null,
-    b && needs[2] ? sum(g, 0) : null,
+    b && needs[2] ? (b.ndim === 1 ? sum(g, 0) : g) : null,
   ],
 });
 
@@ -72,10 +73,13 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 }
 
 /**
- * y = x W^T + b with PyTorch's layout: `weight` is [out, in], `bias` is [out], x is [..., in].
+ * y = x W^T + b with PyTorch's layout: `weight` is [out, in], x is [..., in], and `bias` is [out] or,
+ * as the addend of `torch.addmm`, a whole [..., out] of the output's shape (one op and one buffer for
+ * x W^T + b: a recurrent step adds its precomputed input projection this way).
  * @example
  * ```ts
- * linear(randn([8, 3]), randn([4, 3]), zeros([4])); // shape [8, 4]
+ * linear(randn([8, 3]), randn([4, 3]), zeros([4]));    // shape [8, 4]
+ * linear(randn([8, 3]), randn([4, 3]), ones([8, 4]));  // x W^T + 1, shape [8, 4]
  * ```
  * @category Linear algebra
  */
@@ -86,12 +90,15 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   check(x.ndim >= 1 && x.shape[x.ndim - 1] === inp, 'linear', () => `input of shape ${fmt(x.shape)} does not end in ${inp}, the in-features of weight ${fmt(weight.shape)}`);
   const lead = x.shape.slice(0, -1);
   const x2 = x.ndim === 2 ? x : reshape(x, [-1, inp]);
+  let b2 = bias;
   if (bias) {
     asTensor('linear', bias, 'bias');
-    check(bias.ndim === 1 && bias.shape[0] === out && bias.dtype === x.dtype, 'linear', () =>
-      `bias must be a ${x.dtype} vector of ${out}, got ${bias.dtype} ${fmt(bias.shape)}`,
+    const full = bias.ndim === x.ndim && bias.ndim > 1 && lead.every((d, i) => bias.shape[i] === d) && bias.shape[bias.ndim - 1] === out;
+    check((full || (bias.ndim === 1 && bias.shape[0] === out)) && bias.dtype === x.dtype, 'linear', () =>
+      `bias must be a ${x.dtype} vector of ${out} or a ${x.dtype} ${fmt([...lead, out])} addend (the output's shape), got ${bias.dtype} ${fmt(bias.shape)}`,
     );
+    if (full && bias.ndim !== 2) b2 = reshape(bias, [-1, out]);
   }
-  const y = linearOp(bias ? [x2, weight, bias] : [x2, weight]);
+  const y = linearOp(b2 ? [x2, weight, b2] : [x2, weight]);
   return x.ndim === 2 ? y : reshape(y, [...lead, out]);
 }

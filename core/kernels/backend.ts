@@ -46,7 +46,7 @@ export interface Backend {
   softmax(x: Tensor, axis: number, log: boolean): Tensor;
   /** Batched op(A) @ op(B) with NumPy broadcasting of the leading axes; op = transpose of the last two when the flag is set. */
   matmul(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor;
-  /** x W^T + b for x [N, I], W [O, I], b [O] or null (PyTorch's addmm), in one output buffer. */
+  /** x W^T + b for x [N, I], W [O, I], b [O] or [N, O] or null (PyTorch's addmm), in one output buffer. */
   linear(x: Tensor, w: Tensor, b: Tensor | null): Tensor;
   /** Materialises `x` broadcast to `shape`. */
   expand(x: Tensor, shape: readonly number[]): Tensor;

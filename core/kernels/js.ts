@@ -41,12 +41,13 @@ const binaryFns: Record<BinaryKernel, F2> = {
   ge: (a, b) => (a >= b ? 1 : 0),
 };
 
-function out(shape: readonly number[], dtype: DType): Tensor {
-  return new Tensor(allocate(dtype, sizeOf(shape)), shape, dtype);
+/** A new output tensor, zeroed unless `zero` is false (the kernel then writes every element). */
+function out(shape: readonly number[], dtype: DType, zero = true): Tensor {
+  return new Tensor(allocate(dtype, sizeOf(shape), zero), shape, dtype);
 }
 
 function map(x: Tensor, f: F1): Tensor {
-  const y = out(x.shape, x.dtype);
+  const y = out(x.shape, x.dtype, false);
   const a = x.data;
   const o = y.data;
   for (let i = 0; i < a.length; i++) o[i] = f(a[i]!);
@@ -57,13 +58,13 @@ function zip(a: Tensor, b: Tensor, f: F2, dtype: DType = a.dtype): Tensor {
   const ad = a.data;
   const bd = b.data;
   if (shapeEq(a.shape, b.shape)) {
-    const y = out(a.shape, dtype);
+    const y = out(a.shape, dtype, false);
     const o = y.data;
     for (let i = 0; i < o.length; i++) o[i] = f(ad[i]!, bd[i]!);
     return y;
   }
   const shape = broadcastShapes('broadcast', a.shape, b.shape);
-  const y = out(shape, dtype);
+  const y = out(shape, dtype, false);
   const o = y.data;
   if (b.size === 1 && shape.length === a.shape.length) {
     const s = bd[0]!;
@@ -106,7 +107,7 @@ function isSuffix(s: readonly number[], full: readonly number[]): boolean {
 }
 
 function expand(x: Tensor, shape: readonly number[]): Tensor {
-  const y = out(shape, x.dtype);
+  const y = out(shape, x.dtype, false);
   gatherStrided(x.data, 0, broadcastStrides(x.shape, shape), shape, y.data);
   return y;
 }
@@ -232,7 +233,7 @@ function softmax(x: Tensor, axis: number, log: boolean): Tensor {
 
 function matmul(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
   const { M, K, N, batch, sA, sB } = matmulGeometry(a, b, transA, transB);
-  const y = out([...batch, M, N], a.dtype);
+  const y = out([...batch, M, N], a.dtype, false);
   const ad = a.data;
   const bd = b.data;
   const yd = y.data;
@@ -279,6 +280,7 @@ export function linearWith(matmulFn: Backend['matmul']): Backend['linear'] {
   return (x, w, b) => {
     const y = matmulFn(x, w, false, true);
     if (b) {
+      // b is a row [O] (repeated for every row of y) or all of y's [N, O].
       const yd = y.data;
       const bd = b.data;
       const n = bd.length;
@@ -291,7 +293,7 @@ export function linearWith(matmulFn: Backend['matmul']): Backend['linear'] {
 function permute(x: Tensor, axes: readonly number[]): Tensor {
   const st = stridesOf(x.shape);
   const shape = axes.map((a) => x.shape[a]!);
-  const y = out(shape, x.dtype);
+  const y = out(shape, x.dtype, false);
   gatherStrided(x.data, 0, axes.map((a) => st[a]!), shape, y.data);
   return y;
 }
@@ -304,7 +306,7 @@ function sliceGeometry(shape: readonly number[], starts: readonly number[], step
 }
 
 function slice(x: Tensor, starts: readonly number[], steps: readonly number[], outShape: readonly number[]): Tensor {
-  const y = out(outShape, x.dtype);
+  const y = out(outShape, x.dtype, false);
   const [offset, strides] = sliceGeometry(x.shape, starts, steps);
   gatherStrided(x.data, offset, strides, outShape, y.data);
   return y;
@@ -320,7 +322,7 @@ function unslice(src: Tensor, shape: readonly number[], starts: readonly number[
 function concat(xs: readonly Tensor[], axis: number): Tensor {
   const shape = [...xs[0]!.shape];
   shape[axis] = xs.reduce((s, x) => s + x.shape[axis]!, 0);
-  const y = out(shape, xs[0]!.dtype);
+  const y = out(shape, xs[0]!.dtype, false);
   const [outer, total, inner] = around(shape, axis);
   let at = 0;
   for (const x of xs) {

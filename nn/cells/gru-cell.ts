@@ -20,8 +20,17 @@ export class GRUCell extends RNNCellBase {
     super(inputSize, hiddenSize, 3, [hiddenSize], opts);
   }
 
-  step(x: Tensor, [h]: readonly Tensor[]): Tensor[] {
-    const [xr, xz, xn] = chunk(linear(x, this.weightIh, this.biasIh), 3, 1) as [Tensor, Tensor, Tensor];
+  /** x W_ih^T + b_ih, for any number of rows (b_hh stays with the hidden matmul, which r scales). */
+  projectInput(x: Tensor): Tensor {
+    return linear(x, this.weightIh, this.biasIh);
+  }
+
+  step(x: Tensor, state: readonly Tensor[]): Tensor[] {
+    return this.stepProjected(this.projectInput(x), state);
+  }
+
+  stepProjected(xp: Tensor, [h]: readonly Tensor[]): Tensor[] {
+    const [xr, xz, xn] = chunk(xp, 3, 1) as [Tensor, Tensor, Tensor];
     const [hr, hz, hn] = chunk(linear(h!, this.weightHh, this.biasHh), 3, 1) as [Tensor, Tensor, Tensor];
     const r = sigmoid(add(xr, hr));
     const z = sigmoid(add(xz, hz));

@@ -35,8 +35,17 @@ export class LSTMCell extends RNNCellBase {
     return this.paramOrNull('weight_hr');
   }
 
-  step(x: Tensor, [h, c]: readonly Tensor[]): Tensor[] {
-    const z = add(linear(x, this.weightIh, this.biasIh), linear(h!, this.weightHh, this.biasHh)); // [N, 4H]
+  /** x W_ih^T + b_ih + b_hh: the input's share of the gates, for any number of rows. */
+  projectInput(x: Tensor): Tensor {
+    return linear(x, this.weightIh, this.biasIh && add(this.biasIh, this.biasHh!));
+  }
+
+  step(x: Tensor, state: readonly Tensor[]): Tensor[] {
+    return this.stepProjected(this.projectInput(x), state);
+  }
+
+  stepProjected(xp: Tensor, [h, c]: readonly Tensor[]): Tensor[] {
+    const z = linear(h!, this.weightHh, xp); // [N, 4H] = h W_hh^T + (x W_ih^T + b_ih + b_hh)
     const [i, f, g, o] = chunk(z, 4, 1) as [Tensor, Tensor, Tensor, Tensor];
     const cNext = add(mul(sigmoid(f), c!), mul(sigmoid(i), tanh(g))); // c' = f*c + i*g
     const hNext = mul(sigmoid(o), tanh(cNext)); // h' = o*tanh(c')

@@ -22,8 +22,17 @@ export class PeepholeLSTMCell extends RNNCellBase {
     for (const k of ['weight_ci', 'weight_cf', 'weight_co']) this.registerParameter(k, this.init([hiddenSize]));
   }
 
-  step(x: Tensor, [h, c]: readonly Tensor[]): Tensor[] {
-    const z = add(linear(x, this.weightIh, this.biasIh), linear(h!, this.weightHh, this.biasHh));
+  /** x W_ih^T + b_ih + b_hh: the input's share of the gates, for any number of rows. */
+  projectInput(x: Tensor): Tensor {
+    return linear(x, this.weightIh, this.biasIh && add(this.biasIh, this.biasHh!));
+  }
+
+  step(x: Tensor, state: readonly Tensor[]): Tensor[] {
+    return this.stepProjected(this.projectInput(x), state);
+  }
+
+  stepProjected(xp: Tensor, [h, c]: readonly Tensor[]): Tensor[] {
+    const z = linear(h!, this.weightHh, xp); // h W_hh^T + (x W_ih^T + b_ih + b_hh)
     const [zi, zf, zg, zo] = chunk(z, 4, 1) as [Tensor, Tensor, Tensor, Tensor];
     const i = sigmoid(add(zi, mul(this.param('weight_ci'), c!))); // i sees c(t-1)
     const f = sigmoid(add(zf, mul(this.param('weight_cf'), c!))); // f sees c(t-1)

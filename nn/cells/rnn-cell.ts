@@ -28,8 +28,17 @@ export class RNNCell extends RNNCellBase {
     check(this.nonlinearity === 'tanh' || this.nonlinearity === 'relu', this.name, () => `nonlinearity must be 'tanh' or 'relu', got ${String(opts.nonlinearity)}`);
   }
 
-  step(x: Tensor, [h]: readonly Tensor[]): Tensor[] {
-    const z = add(linear(x, this.weightIh, this.biasIh), linear(h!, this.weightHh, this.biasHh));
+  /** x W_ih^T + b_ih + b_hh, for any number of rows. */
+  projectInput(x: Tensor): Tensor {
+    return linear(x, this.weightIh, this.biasIh && add(this.biasIh, this.biasHh!));
+  }
+
+  step(x: Tensor, state: readonly Tensor[]): Tensor[] {
+    return this.stepProjected(this.projectInput(x), state);
+  }
+
+  stepProjected(xp: Tensor, [h]: readonly Tensor[]): Tensor[] {
+    const z = linear(h!, this.weightHh, xp); // h W_hh^T + (x W_ih^T + b_ih + b_hh)
     return [this.nonlinearity === 'tanh' ? tanh(z) : relu(z)];
   }
 

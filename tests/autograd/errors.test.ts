@@ -62,6 +62,10 @@ describe('shape mismatches', () => {
     expectError(() => linear(zeros([8, 3]), zeros([4, 3]), zeros([5])), 'linear', 'bias', '[5]', '4');
   });
 
+  it('linear with a whole-output bias of the wrong shape (no broadcasting of its rows)', () => {
+    expectError(() => linear(zeros([8, 3]), zeros([4, 3]), zeros([1, 4])), 'linear', 'bias', '[1, 4]', '[8, 4]');
+  });
+
   it('concat of mismatched shapes', () => {
     expectError(() => concat([zeros([2, 3]), zeros([3, 4])], 0), 'concat', '[3, 4]', '[2, 3]', 'axis 0');
     expectError(() => concat([zeros([2, 3]), zeros([2, 3, 1])], 1), 'concat', '[2, 3, 1]');

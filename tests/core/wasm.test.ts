@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Tensor, getBackend, gradcheck, jsBackend, matmul, randn, setBackend, tensor } from '../../index.js';
-import { wasmAvailable, wasmBackend, wasmBinary, wasmMatmul, wasmUnary } from '../../core/kernels/wasm/index.js';
+import { wasmAvailable, wasmBackend, wasmBinary, wasmLinear, wasmMatmul, wasmUnary } from '../../core/kernels/wasm/index.js';
 import { broadcastPair } from '../helpers/arbitraries.js';
 
 const runs = Number(process.env.FC_RUNS ?? 150);
@@ -127,21 +127,35 @@ describe.skipIf(!wasmAvailable())('WebAssembly SIMD matmul agrees with the TypeS
 });
 
 describe('wasmBackend', () => {
-  it('is the TypeScript backend with matmul (and linear, which is built on it), unary and binary replaced', () => {
+  it('is the TypeScript backend with matmul, linear, unary and binary replaced', () => {
     expect(wasmBackend.name).toBe('wasm');
     const replaced = Object.keys(jsBackend).filter((k) => wasmBackend[k as keyof typeof jsBackend] !== jsBackend[k as keyof typeof jsBackend]);
     expect(replaced.sort()).toEqual(['binary', 'linear', 'matmul', 'name', 'unary']);
   });
 
-  it('linear runs on the WebAssembly matmul: x W^T + b equals its matmul plus the bias row', () => {
-    const x = filled([32, 64], 'float64', 0.5);
-    const w = filled([48, 64], 'float64', -0.25);
-    const b = filled([48], 'float64', 3);
-    const y = wasmBackend.linear(x, w, b);
-    const mm = wasmBackend.matmul(x, w, false, true);
-    expect(Array.from(y.data)).toEqual(Array.from(mm.data, (v, i) => v + b.data[i % 48]!));
-    const ref = jsBackend.linear(x, w, b);
-    y.data.forEach((v, i) => expect(Math.abs(v - ref.data[i]!)).toBeLessThan(1e-12 * 64));
+  it.skipIf(!wasmAvailable())('linear (x W^T + b, b absent, a row or a whole [N, O] addend) agrees with the TypeScript kernel on random shapes', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<Float>('float32', 'float64'), dim, dim, fc.oneof(dim, fc.constant(0)), fc.constantFrom('none', 'row', 'full'), fc.integer(),
+        (dtype, n, o, i, bias, s) => {
+          fc.pre(n * o * Math.max(i, 1) <= 3e6);
+          const x = filled([n, i], dtype, s);
+          const w = filled([o, i], dtype, s ^ 0x2545f491);
+          const b = bias === 'none' ? null : filled(bias === 'row' ? [o] : [n, o], dtype, s ^ 0x9e3779b9);
+          const got = wasmLinear(x, w, b);
+          expect(got, 'wasmLinear ran').not.toBeNull();
+          const want = jsBackend.linear(x, w, b);
+          expect(got!.shape).toEqual([n, o]);
+          expect(got!.dtype).toBe(dtype);
+          // The error bound of the dot product plus the bias, summed in another order.
+          const scale = jsBackend.linear(jsBackend.unary('abs', x), jsBackend.unary('abs', w), b && jsBackend.unary('abs', b)).data;
+          for (let e = 0; e < want.size; e++)
+            if (!(Math.abs(got!.data[e]! - want.data[e]!) <= rtol[dtype] * scale[e]! + 1e-300))
+              throw new Error(`element ${e}: wasm ${got!.data[e]} vs ts ${want.data[e]} for ${dtype} [${n}, ${i}] x [${o}, ${i}]ᵀ + ${bias}`);
+        },
+      ),
+      params(runs),
+    );
   });
 
   it('computes int32 and tiny products with the TypeScript kernel', () => {

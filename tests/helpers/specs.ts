@@ -128,8 +128,9 @@ export const specs: { [K in PrimitiveName]: OpSpec } = {
   },
   linear: {
     // The primitive on 2-D inputs, with and without bias (the public function's N-D reshapes are in composites).
-    cases: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.boolean())
-      .chain(([n, i, o, bias]) => fc.tuple(float64([n, i]), float64([o, i]), bias ? float64([o]) : fc.constant(null)))
+    // The bias is absent, a row [O] or a whole [N, O] addend.
+    cases: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.constantFrom('none', 'row', 'full'))
+      .chain(([n, i, o, bias]) => fc.tuple(float64([n, i]), float64([o, i]), bias === 'none' ? fc.constant(null) : float64(bias === 'row' ? [o] : [n, o])))
       .map(([x, w, b]) => ({ inputs: b ? [x, w, b] : [x, w], fn: (xx: Tensor, ww: Tensor, bb?: Tensor) => P.linear(bb ? [xx, ww, bb] : [xx, ww]) })),
     secondOrder: true,
   },
@@ -272,8 +273,8 @@ export const composites: Record<string, OpSpec> = {
     secondOrder: true,
   },
   linearND: {
-    cases: fc.tuple(shape(0, 2, 3), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.boolean())
-      .chain(([lead, i, o, bias]) => fc.tuple(float64([...lead, i]), float64([o, i]), bias ? float64([o]) : fc.constant(null)))
+    cases: fc.tuple(shape(0, 2, 3), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.constantFrom('none', 'row', 'full'))
+      .chain(([lead, i, o, bias]) => fc.tuple(float64([...lead, i]), float64([o, i]), bias === 'none' ? fc.constant(null) : float64(bias === 'row' || lead.length === 0 ? [o] : [...lead, o])))
       .map(([x, w, b]) => ({ inputs: b ? [x, w, b] : [x, w], fn: (xx: Tensor, ww: Tensor, bb?: Tensor) => tg.linear(xx, ww, bb) })),
     secondOrder: true,
   },

@@ -120,6 +120,26 @@ describe('the sequence runner', () => {
     }
   });
 
+  it('projecting the whole sequence once (projectInput, stepProjected) gives what stepping each input does, values and gradients', () => {
+    for (const kind of kinds) {
+      const cells = [0, 1].map((l) => [0, 1].map((d) => makeCell(kind, l ? 2 * 4 : 3, 4, { ...f64, generator: new Generator(10 + 2 * l + d) })));
+      expect(cells[0]![0]!.projectInput, kind).toBeTypeOf('function');
+      // The same cells, seen through the contract's required members only.
+      const plain = cells.map((row) => row.map((c): nn.RecurrentCell => ({ inputSize: c.inputSize, stateSizes: c.stateSizes, step: (x, s) => c.step(x, s) })));
+      const x = rand([5, 2, 3], 11);
+      const runs = [cells, plain].map((cs) => {
+        const [out, state] = nn.runRecurrent('test', cs, x, { lengths: [5, 3] });
+        const params = cells.flat().flatMap((c) => c.parameters());
+        params.forEach((p) => (p.grad = null));
+        sum(mul(out, out)).add(sum(state[0]!)).backward();
+        return [out, ...state, ...params.map((p) => p.grad!)];
+      });
+      runs[0]!.forEach((t, i) =>
+        Array.from(t.data).forEach((v, j) => expect(Math.abs(v - runs[1]![i]!.data[j]!), `${kind} tensor ${i}`).toBeLessThan(1e-12)),
+      );
+    }
+  });
+
   it("the reverse direction's final state is its output at t = 0", () => {
     const gru = new nn.GRU(2, 3, { ...f64, bidirectional: true, generator: new Generator(3) });
     const [out, hN] = gru.forward(rand([4, 2, 2], 4));

@@ -1,7 +1,8 @@
+import { type DType, type TypedArray, allocate } from '../../dtype.js';
 import { broadcastShapes, shapeEq, sizeOf } from '../../shape.js';
 import { Tensor } from '../../tensor.js';
 import type { Backend, BinaryKernel, UnaryKernel } from '../backend.js';
-import { jsBackend, linearWith } from '../js.js';
+import { jsBackend } from '../js.js';
 import { matmulGeometry, walk } from '../loops.js';
 import { wasmBase64 } from './binary.js';
 
@@ -10,7 +11,7 @@ type Gemm = (
   M: number, N: number, K: number,
   a: number, rsA: number, csA: number,
   b: number, rsB: number, csB: number,
-  c: number, ldc: number, work: number,
+  c: number, ldc: number, work: number, accumulate: number,
 ) => void;
 
 /** out = full op rep (rep op full when swap), rep repeating with period m. */
@@ -52,6 +53,13 @@ const unaryCodes: Partial<Record<UnaryKernel, number>> = { exp: 0, tanh: 1, sigm
 const binaryCodes: Partial<Record<BinaryKernel, number>> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 };
 
 const align = (n: number): number => Math.ceil(n / 64) * 64;
+
+/** A result out of linear memory, into storage from the shared allocator. */
+function copyOut(mem: Float32Array | Float64Array, from: number, n: number, dtype: DType): TypedArray {
+  const y = allocate(dtype, n, false);
+  y.set(mem.subarray(from, from + n));
+  return y;
+}
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {
   const s = atob(base64);
@@ -144,23 +152,62 @@ export function wasmMatmul(a: Tensor, b: Tensor, transA: boolean, transB: boolea
     // nothing to compute
   } else if (count === 1 || (!transA && sizeOf(batchB) === 1)) {
     // One B for every batch: the batch stacks into the rows of a single taller product.
-    gemm(count * M, N, K, pa, rsA, csA, pb, rsB, csB, pc, N, work);
+    gemm(count * M, N, K, pa, rsA, csA, pb, rsB, csB, pc, N, work, 0);
   } else {
     walk(batch, [sA, sB], [0, 0], (o, offs, n, inner) => {
       for (let t = 0; t < n; t++) {
         const offA = (offs[0]! + t * inner[0]!) * M * K * el;
         const offB = (offs[1]! + t * inner[1]!) * K * N * el;
-        gemm(M, N, K, pa + offA, rsA, csA, pb + offB, rsB, csB, pc + (o + t) * M * N * el, N, work);
+        gemm(M, N, K, pa + offA, rsA, csA, pb + offB, rsB, csB, pc + (o + t) * M * N * el, N, work, 0);
       }
     });
   }
-  return new Tensor(mem.slice(pc / el, pc / el + size), [...batch, M, N], a.dtype);
+  return new Tensor(copyOut(mem, pc / el, size, a.dtype), [...batch, M, N], a.dtype);
 }
 
 function matmul(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
   const { M, K, N, batchA, batchB } = matmulGeometry(a, b, transA, transB);
   const big = M * N * K * Math.max(sizeOf(batchA), sizeOf(batchB)) >= MIN_WORK;
   return (big && wasmMatmul(a, b, transA, transB)) || jsBackend.matmul(a, b, transA, transB);
+}
+
+/**
+ * @internal x W^T + b (x [N, I], W [O, I], b [O], [N, O] or null) in WebAssembly: the bias is written into
+ * the output first and the GEMM accumulates onto it. Null where it cannot run (as {@link wasmMatmul}).
+ */
+export function wasmLinear(x: Tensor, w: Tensor, b: Tensor | null): Tensor | null {
+  const inst = load();
+  if (inst === null || x.dtype === 'int32') return null;
+  const [N, I] = x.shape as [number, number];
+  const O = w.shape[0]!;
+  const el = x.dtype === 'float32' ? 4 : 8;
+  const px = inst.data;
+  const pw = align(px + x.size * el);
+  const pc = align(pw + w.size * el);
+  const size = N * O;
+  if (!reserve(inst, pc + size * el)) return null;
+  const { k, work } = inst;
+  const mem = el === 4 ? inst.f32 : inst.f64;
+  const c = pc / el;
+  mem.set(x.data, px / el);
+  mem.set(w.data, pw / el);
+  if (b && size > 0) {
+    if (b.size === size) {
+      mem.set(b.data, c);
+    } else {
+      // The row, then doubling copies of the rows written so far.
+      mem.set(b.data, c);
+      for (let rows = 1; rows < N; rows *= 2) mem.copyWithin(c + rows * O, c, c + Math.min(rows, N - rows) * O);
+    }
+  }
+  // op(B)(k, j) = W[j, k]: B is W read with swapped strides.
+  if (size > 0) (el === 4 ? k.gemm32 : k.gemm64)(N, O, I, px, I, 1, pw, 1, I, pc, O, work, b ? 1 : 0);
+  return new Tensor(copyOut(mem, c, size, x.dtype), [N, O], x.dtype);
+}
+
+function linear(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
+  const big = x.shape[0]! * x.shape[1]! * w.shape[0]! >= MIN_WORK;
+  return (big && wasmLinear(x, w, b)) || jsBackend.linear(x, w, b);
 }
 
 /**
@@ -179,7 +226,7 @@ export function wasmUnary(op: UnaryKernel, x: Tensor): Tensor | null {
   const mem = f32 ? inst.f32 : inst.f64;
   mem.set(x.data, px / el);
   (f32 ? inst.k.unary32 : inst.k.unary64)(code!, x.size, px, py);
-  return new Tensor(mem.slice(py / el, py / el + x.size), x.shape, x.dtype);
+  return new Tensor(copyOut(mem, py / el, x.size, x.dtype), x.shape, x.dtype);
 }
 
 // Whether `x` broadcast to `shape` is its elements repeated: without leading 1s, its shape ends `shape`.
@@ -218,7 +265,7 @@ export function wasmBinary(op: BinaryKernel, a: Tensor, b: Tensor): Tensor | nul
     mem.set(rep.data, pr / el);
     (f32 ? inst.k.binary32 : inst.k.binary64)(code!, swap ? 1 : 0, n, pf, pr, rep.size, po);
   }
-  return new Tensor(mem.slice(po / el, po / el + n), shape, a.dtype);
+  return new Tensor(copyOut(mem, po / el, n, a.dtype), shape, a.dtype);
 }
 
 /**
@@ -236,7 +283,7 @@ export const wasmBackend: Backend = {
   ...jsBackend,
   name: 'wasm',
   matmul,
-  linear: linearWith(matmul),
+  linear,
   unary: (op, x) => (x.size >= MIN_MAP && wasmUnary(op, x)) || jsBackend.unary(op, x),
   binary: (op, a, b) => (Math.max(a.size, b.size) >= MIN_ZIP && wasmBinary(op, a, b)) || jsBackend.binary(op, a, b),
 };

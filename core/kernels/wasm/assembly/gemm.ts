@@ -107,15 +107,15 @@ function kernel32(kc: i32, a: usize, b: usize, c: usize, ldc: usize, acc: bool):
   v128.store(c + 3 * ldc, c31, 16);
 }
 
-/** C[M x N] = op(A) op(B) in float32 (see the header for the addressing); `work` holds workBytes(). */
+/** C[M x N] = op(A) op(B), or C += op(A) op(B) when `accumulate`, in float32 (see the header for the addressing); `work` holds workBytes(). */
 export function gemm32(
   M: i32, N: i32, K: i32,
   a: usize, rsA: i32, csA: i32,
   b: usize, rsB: i32, csB: i32,
-  c: usize, ldc: i32, work: usize,
+  c: usize, ldc: i32, work: usize, accumulate: bool,
 ): void {
   if (K == 0) {
-    for (let i = 0; i < M; i++) memory.fill(c + <usize>(i * ldc) * 4, 0, <usize>N * 4);
+    if (!accumulate) for (let i = 0; i < M; i++) memory.fill(c + <usize>(i * ldc) * 4, 0, <usize>N * 4);
     return;
   }
   const pa = work;
@@ -126,7 +126,7 @@ export function gemm32(
     const nc = min(NC, N - jc);
     for (let pc = 0; pc < K; pc += KC) {
       const kc = min(KC, K - pc);
-      const acc = pc > 0;
+      const acc = pc > 0 || accumulate;
       packB32(kc, nc, b + <usize>(pc * rsB + jc * csB) * 4, rsB, csB, pb);
       for (let ic = 0; ic < M; ic += MC) {
         const mc = min(MC, M - ic);
@@ -247,15 +247,15 @@ function kernel64(kc: i32, a: usize, b: usize, c: usize, ldc: usize, acc: bool):
   v128.store(c + 3 * ldc, c31, 16);
 }
 
-/** C[M x N] = op(A) op(B) in float64. */
+/** C[M x N] = op(A) op(B) (or C += when `accumulate`) in float64. */
 export function gemm64(
   M: i32, N: i32, K: i32,
   a: usize, rsA: i32, csA: i32,
   b: usize, rsB: i32, csB: i32,
-  c: usize, ldc: i32, work: usize,
+  c: usize, ldc: i32, work: usize, accumulate: bool,
 ): void {
   if (K == 0) {
-    for (let i = 0; i < M; i++) memory.fill(c + <usize>(i * ldc) * 8, 0, <usize>N * 8);
+    if (!accumulate) for (let i = 0; i < M; i++) memory.fill(c + <usize>(i * ldc) * 8, 0, <usize>N * 8);
     return;
   }
   const pa = work;
@@ -266,7 +266,7 @@ export function gemm64(
     const nc = min(NC, N - jc);
     for (let pc = 0; pc < K; pc += KC) {
       const kc = min(KC, K - pc);
-      const acc = pc > 0;
+      const acc = pc > 0 || accumulate;
       packB64(kc, nc, b + <usize>(pc * rsB + jc * csB) * 8, rsB, csB, pb);
       for (let ic = 0; ic < M; ic += MC) {
         const mc = min(MC, M - ic);
