@@ -249,8 +249,16 @@ function fitGradient(op: string, i: number, g: Tensor, x: Tensor): Tensor {
   return engineOps.sumTo(g, x.shape);
 }
 
-/** dst += src, elementwise (same length and dtype). */
+/** dst += src, elementwise (same length and dtype); one loop per array type keeps each monomorphic. */
 function addInto(dst: TypedArray, src: TypedArray): void {
+  if (dst instanceof Float32Array) addInto32(dst, src as Float32Array);
+  else if (dst instanceof Float64Array) addInto64(dst, src as Float64Array);
+  else for (let k = 0; k < dst.length; k++) dst[k]! += src[k]!;
+}
+function addInto32(dst: Float32Array, src: Float32Array): void {
+  for (let k = 0; k < dst.length; k++) dst[k]! += src[k]!;
+}
+function addInto64(dst: Float64Array, src: Float64Array): void {
   for (let k = 0; k < dst.length; k++) dst[k]! += src[k]!;
 }
 

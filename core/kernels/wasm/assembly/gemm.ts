@@ -19,8 +19,22 @@ export function workBytes(): usize {
 const MR32: i32 = 4;
 const NR32: i32 = 8;
 
+// Four vectors of four f32 (rows r0..r3) transposed: the four columns, stored 32 bytes apart from dst
+// (the k-stride of a packed sliver of 8; a sliver of 4 passes 16).
+@inline function transpose4x4(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, stride: usize): void {
+  const t0 = f32x4.shuffle(r0, r1, 0, 4, 1, 5);
+  const t1 = f32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  const t2 = f32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t3 = f32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, f32x4.shuffle(t0, t2, 0, 1, 4, 5));
+  v128.store(dst + stride, f32x4.shuffle(t0, t2, 2, 3, 6, 7));
+  v128.store(dst + 2 * stride, f32x4.shuffle(t1, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * stride, f32x4.shuffle(t1, t3, 2, 3, 6, 7));
+}
+
 // Packs rows [0, mc) x cols [0, kc) of op(A) into slivers of MR32 rows: sliver s holds, for each k, the
-// MR32 values of rows s*MR32.. (zero beyond mc).
+// MR32 values of rows s*MR32.. (zero beyond mc). Rows contiguous in k (A not transposed) are read four k
+// at a time and transposed in registers.
 @inline function packA32(mc: i32, kc: i32, a: usize, rsA: i32, csA: i32, dst: usize): void {
   for (let i0 = 0; i0 < mc; i0 += MR32) {
     const mr = min(MR32, mc - i0);
@@ -28,6 +42,18 @@ const NR32: i32 = 8;
     if (mr == MR32 && rsA == 1) {
       for (let k = 0; k < kc; k++) {
         v128.store(dst, v128.load(src + <usize>(k * csA) * 4));
+        dst += 16;
+      }
+    } else if (mr == MR32 && csA == 1) {
+      const rs = <usize>rsA * 4;
+      let k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        const p = src + <usize>k * 4;
+        transpose4x4(v128.load(p), v128.load(p + rs), v128.load(p + 2 * rs), v128.load(p + 3 * rs), dst, 16);
+        dst += 64;
+      }
+      for (; k < kc; k++) {
+        for (let r = 0; r < MR32; r++) store<f32>(dst + <usize>r * 4, load<f32>(src + <usize>(r * rsA + k) * 4));
         dst += 16;
       }
     } else {
@@ -50,6 +76,21 @@ const NR32: i32 = 8;
         const row = src + <usize>(k * rsB) * 4;
         v128.store(dst, v128.load(row));
         v128.store(dst, v128.load(row, 16), 16);
+        dst += 32;
+      }
+    } else if (nr == NR32 && rsB == 1) {
+      // Columns contiguous in k (B transposed, as W in x W^T): four k at a time, two 4x4 transposes.
+      const cs = <usize>csB * 4;
+      let k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        const p = src + <usize>k * 4;
+        transpose4x4(v128.load(p), v128.load(p + cs), v128.load(p + 2 * cs), v128.load(p + 3 * cs), dst, 32);
+        const q = p + 4 * cs;
+        transpose4x4(v128.load(q), v128.load(q + cs), v128.load(q + 2 * cs), v128.load(q + 3 * cs), dst + 16, 32);
+        dst += 128;
+      }
+      for (; k < kc; k++) {
+        for (let j = 0; j < NR32; j++) store<f32>(dst + <usize>j * 4, load<f32>(src + <usize>(j * csB + k) * 4));
         dst += 32;
       }
     } else {
