@@ -70,21 +70,28 @@ interface Node {
   released: boolean;
 }
 
-/** @internal Runs a forward kernel, re-attributing kernel-level errors (broadcasting) to the op called. */
+/** @internal A kernel-level error (broadcasting) re-attributed to the op called. */
+function reattribute(name: string, e: unknown): unknown {
+  return e instanceof TapegradError && e.op !== name ? new TapegradError(name, e.message.slice(e.op.length + 2)) : e;
+}
+
+/** @internal Runs a forward kernel, re-attributing kernel-level errors to the op called. */
 function runForward<T>(name: string, f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof TapegradError && e.op !== name) throw new TapegradError(name, e.message.slice(e.op.length + 2));
-    throw e;
+    throw reattribute(name, e);
   }
 }
 
 /** @internal Records a node for `outputs` when grad mode is on and an input requires grad. */
 function record(name: string, vjp: Node['vjp'], inputs: readonly Tensor[], params: unknown, outputs: readonly Tensor[]): void {
-  if (!gradEnabled || outputs.some((o) => o.dtype === 'int32')) return;
+  if (!gradEnabled) return;
+  let any = false;
+  for (const t of inputs) any ||= t.requiresGrad;
+  if (!any) return;
+  for (const o of outputs) if (o.dtype === 'int32') return;
   const needs = inputs.map((t) => t.requiresGrad);
-  if (!needs.some(Boolean)) return;
   const node: Node = { id: nextId++, name, vjp, inputs, params, needs, outputs, released: false };
   for (const o of outputs) {
     o.node = node;
@@ -114,7 +121,12 @@ export function defineOp<I extends readonly Tensor[], P = undefined>(def: OpDef<
   const vjp: Node['vjp'] = (gs, n) =>
     def.vjp(gs[0]!, { inputs: n.inputs as unknown as I, output: n.outputs[0]!, params: n.params as P, needs: n.needs });
   const apply = (inputs: I, params?: P): Tensor => {
-    const output = runForward(def.name, () => def.forward(inputs, params as P));
+    let output: Tensor;
+    try {
+      output = def.forward(inputs, params as P);
+    } catch (e) {
+      throw reattribute(def.name, e);
+    }
     record(def.name, vjp, inputs, params, [output]);
     return output;
   };

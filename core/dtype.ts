@@ -10,8 +10,6 @@ export type TypedArray = Float32Array | Float64Array | Int32Array;
 /** @internal */
 export type FloatDType = 'float32' | 'float64';
 
-const ctors = { float32: Float32Array, float64: Float64Array, int32: Int32Array } as const;
-
 // Storage the autograd engine hands back when it knows no tensor can reach it any more (a gradient
 // consumed inside one backward pass), kept per dtype and length for the next allocation of that size.
 // Fresh large typed arrays are costly in V8 (zeroed off-heap memory, from 128 KB on mmapped, and more
@@ -28,14 +26,15 @@ let tracking: WeakSet<TypedArray> | null = null;
  * {@link trackAllocations}), large allocations are added to it.
  */
 export function allocate(dtype: DType, size: number, zero = true): TypedArray {
-  if (size < POOL_MIN) return new ctors[dtype](size);
+  // One constructor per call site: a computed `new ctors[dtype]` is a slow generic construct in V8.
+  if (size < POOL_MIN) return dtype === 'float32' ? new Float32Array(size) : dtype === 'float64' ? new Float64Array(size) : new Int32Array(size);
   const a = pools[dtype].get(size)?.pop();
   let out: TypedArray;
   if (a) {
     pooledBytes -= a.byteLength;
     out = zero ? a.fill(0) : a;
   } else {
-    out = new ctors[dtype](size);
+    out = dtype === 'float32' ? new Float32Array(size) : dtype === 'float64' ? new Float64Array(size) : new Int32Array(size);
   }
   tracking?.add(out);
   return out;

@@ -59,7 +59,8 @@ export class Tensor {
   /** @internal Use {@link tensor} or the other creation functions. */
   constructor(data: TypedArray, shape: Shape, dtype: DType) {
     this.data = data;
-    this.shape = Object.freeze([...shape]);
+    // Shapes are frozen arrays: one that already is (another tensor's) is shared, not copied.
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
     this.dtype = dtype;
   }
 

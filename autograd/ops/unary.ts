@@ -1,7 +1,7 @@
 import type { UnaryKernel } from '../../core/kernels/index.js';
 import { check } from '../../core/errors.js';
 import type { Tensor } from '../../core/tensor.js';
-import { defineOp } from '../tape.js';
+import { type Primitive, defineOp } from '../tape.js';
 import { add, div, mul, neg, sub, where } from './arithmetic.js';
 import { ge, gt, le, sign } from './compare.js';
 import { K, asTensor, requireFloat } from './util.js';
@@ -20,10 +20,32 @@ export const sqrtOp = unaryOp('sqrt', (g, _x, y) => div(g, mul(y, 2))); // d sqr
 export const absOp = unaryOp('abs', (g, x) => mul(g, sign(x))); // d|x| = sign(x) dx (0 at 0, as PyTorch)
 export const sinOp = unaryOp('sin', (g, x) => mul(g, cos(x))); // d sin x = cos x dx
 export const cosOp = unaryOp('cos', (g, x) => neg(mul(g, sin(x)))); // d cos x = -sin x dx
-export const tanhOp = unaryOp('tanh', (g, _x, y) => mul(g, sub(1, mul(y, y)))); // tanh' = 1 - tanh^2
+// NOTE: the VJPs of tanh and sigmoid are primitives of their own (as PyTorch's tanh_backward and
+// sigmoid_backward): a recurrent cell takes several of each per step, and one pass with one buffer beats
+// three. Their own VJPs keep grad-of-grad working.
+export const tanhBackwardOp: Primitive<[Tensor, Tensor], undefined> = defineOp({
+  name: 'tanhBackward',
+  forward: ([g, y]) => K().binary('tanhBackward', g, y),
+  // t = g (1 - y^2)  =>  dg = (1 - y^2) dt, dy = -2 g y dt
+  vjp: (dt, { inputs: [g, y], needs }) => [
+    needs[0] ? tanhBackwardOp([dt, y]) : null,
+    needs[1] ? mul(dt, mul(g, mul(y, -2))) : null,
+  ],
+});
+export const sigmoidBackwardOp: Primitive<[Tensor, Tensor], undefined> = defineOp({
+  name: 'sigmoidBackward',
+  forward: ([g, y]) => K().binary('sigmoidBackward', g, y),
+  // s = g y (1 - y)  =>  dg = y (1 - y) ds, dy = g (1 - 2y) ds
+  vjp: (ds, { inputs: [g, y], needs }) => [
+    needs[0] ? sigmoidBackwardOp([ds, y]) : null,
+    needs[1] ? mul(ds, mul(g, sub(1, mul(y, 2)))) : null,
+  ],
+});
+
+export const tanhOp = unaryOp('tanh', (g, _x, y) => tanhBackwardOp([g, y])); // tanh' = 1 - tanh^2
 // NOTE: sigmoid is a primitive on purpose: composed as 1/(1+exp(-x)) its backward gives 0*Inf = NaN
 // once exp(-x) overflows. The kernel uses the branch that never overflows; reusing the output is exact.
-export const sigmoidOp = unaryOp('sigmoid', (g, _x, y) => mul(g, mul(y, sub(1, y)))); // s' = s(1 - s)
+export const sigmoidOp = unaryOp('sigmoid', (g, _x, y) => sigmoidBackwardOp([g, y])); // s' = s(1 - s)
 export const reluOp = unaryOp('relu', (g, x) => mul(g, gt(x, 0))); // relu' = [x > 0] (0 at the kink, as PyTorch)
 // NOTE: softplus is computed as max(x, 0) + log1p(exp(-|x|)), exact for any x; its derivative is sigmoid.
 export const softplusOp = unaryOp('softplus', (g, x) => mul(g, sigmoid(x))); // softplus' = sigmoid

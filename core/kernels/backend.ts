@@ -6,10 +6,16 @@ export type UnaryKernel =
   | 'neg' | 'exp' | 'log' | 'log1p' | 'sqrt' | 'abs' | 'sin' | 'cos' | 'tanh' | 'sigmoid'
   | 'relu' | 'softplus' | 'sign' | 'isnan' | 'isfinite';
 
-/** Elementwise functions of two broadcast tensors; comparisons give 1/0 in the input dtype. @category Kernels */
+/**
+ * Elementwise functions of two broadcast tensors; comparisons give 1/0 in the input dtype.
+ * `tanhBackward(g, y)` is g (1 - y^2) and `sigmoidBackward(g, y)` is g y (1 - y): the VJPs of tanh and
+ * sigmoid from their outputs, in one pass.
+ * @category Kernels
+ */
 export type BinaryKernel =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
-  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge'
+  | 'tanhBackward' | 'sigmoidBackward';
 
 /** Reductions over a set of axes. @category Kernels */
 export type ReduceKernel = 'sum' | 'max' | 'min';

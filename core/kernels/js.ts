@@ -1,4 +1,4 @@
-import { type DType, allocate } from '../dtype.js';
+import { type DType, type TypedArray, allocate } from '../dtype.js';
 import { broadcastShapes, broadcastStrides, reducedShape, shapeEq, sizeOf, stridesOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import type { Backend, BinaryKernel, ReduceKernel, UnaryKernel } from './backend.js';
@@ -39,6 +39,8 @@ const binaryFns: Record<BinaryKernel, F2> = {
   le: (a, b) => (a <= b ? 1 : 0),
   gt: (a, b) => (a > b ? 1 : 0),
   ge: (a, b) => (a >= b ? 1 : 0),
+  tanhBackward: (g, y) => g * (1 - y * y),
+  sigmoidBackward: (g, y) => g * y * (1 - y),
 };
 
 /** A new output tensor, zeroed unless `zero` is false (the kernel then writes every element). */
@@ -46,15 +48,24 @@ function out(shape: readonly number[], dtype: DType, zero = true): Tensor {
   return new Tensor(allocate(dtype, sizeOf(shape), zero), shape, dtype);
 }
 
-// Each (op, dtype) pair runs its own copy of a loop (a closure from a factory): V8 keeps type feedback
-// per closure, so every copy sees one array type and one function, which it inlines, where a single
-// shared loop would go megamorphic on both.
+// Kernels specialised per op: V8 shares type feedback among closures made by one factory, so each op that
+// should get its own inlined loop is a separate function below (sameShape) rather than a closure over f.
 const specialised = new Map<string, unknown>();
 function copyFor<T>(key: string, make: () => T): T {
   let f = specialised.get(key) as T | undefined;
   if (f === undefined) specialised.set(key, (f = make()));
   return f;
 }
+
+type Loop2 = (o: TypedArray, a: TypedArray, b: TypedArray) => void;
+const sameShape: Partial<Record<BinaryKernel, Loop2>> = {
+  add: (o, a, b) => { for (let i = 0; i < o.length; i++) o[i] = a[i]! + b[i]!; },
+  sub: (o, a, b) => { for (let i = 0; i < o.length; i++) o[i] = a[i]! - b[i]!; },
+  mul: (o, a, b) => { for (let i = 0; i < o.length; i++) o[i] = a[i]! * b[i]!; },
+  div: (o, a, b) => { for (let i = 0; i < o.length; i++) o[i] = a[i]! / b[i]!; },
+  tanhBackward: (o, g, y) => { for (let i = 0; i < o.length; i++) o[i] = g[i]! * (1 - y[i]! * y[i]!); },
+  sigmoidBackward: (o, g, y) => { for (let i = 0; i < o.length; i++) o[i] = g[i]! * y[i]! * (1 - y[i]!); },
+};
 
 function makeMap(f: F1) {
   return (x: Tensor): Tensor => {
@@ -70,7 +81,7 @@ function map(x: Tensor, f: F1): Tensor {
   return makeMap(f)(x);
 }
 
-function makeZip(f: F2) {
+function makeZip(f: F2, same?: Loop2) {
   return (a: Tensor, b: Tensor): Tensor => {
     const dtype = a.dtype;
     const ad = a.data;
@@ -78,7 +89,8 @@ function makeZip(f: F2) {
     if (shapeEq(a.shape, b.shape)) {
       const y = out(a.shape, dtype, false);
       const o = y.data;
-      for (let i = 0; i < o.length; i++) o[i] = f(ad[i]!, bd[i]!);
+      if (same) same(o, ad, bd);
+      else for (let i = 0; i < o.length; i++) o[i] = f(ad[i]!, bd[i]!);
       return y;
     }
     const shape = broadcastShapes('broadcast', a.shape, b.shape);
@@ -173,7 +185,7 @@ function makeReduce(op: ReduceKernel) {
 }
 
 function reduce(op: ReduceKernel, x: Tensor, axes: readonly number[], keepdims: boolean): Tensor {
-  return copyFor(`reduce:${op}:${x.dtype}`, () => makeReduce(op))(x, axes, keepdims);
+  return copyFor(`reduce:${op}`, () => makeReduce(op))(x, axes, keepdims);
 }
 
 function logsumexp(x: Tensor, axes: readonly number[], keepdims: boolean): Tensor {
@@ -455,8 +467,8 @@ function cast(x: Tensor, dtype: DType): Tensor {
 /** The TypeScript kernels: portable, used where nothing faster is installed. @category Kernels */
 export const jsBackend: Backend = {
   name: 'js',
-  unary: (op, x) => copyFor(`${op}:${x.dtype}`, () => makeMap(unaryFns[op]))(x),
-  binary: (op, a, b) => copyFor(`${op}:${a.dtype}`, () => makeZip(binaryFns[op]))(a, b),
+  unary: (op, x) => copyFor(op, () => makeMap(unaryFns[op]))(x),
+  binary: (op, a, b) => copyFor(op, () => makeZip(binaryFns[op], sameShape[op]))(a, b),
   where,
   clamp: (x, lo, hi) => map(x, (v) => (v < lo ? lo : v > hi ? hi : v)),
   reduce,

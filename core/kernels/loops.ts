@@ -68,6 +68,8 @@ export function around(shape: readonly number[], axis: number): [number, number,
   return [outer, shape[axis]!, inner];
 }
 
+const NO_BATCH: readonly number[] = Object.freeze([]);
+
 /**
  * The sizes of a batched op(A) @ op(B): M, K, N, the broadcast batch shape and each operand's strides over
  * it (in matrices), shared by every backend's matmul.
@@ -78,6 +80,7 @@ export function matmulGeometry(a: Tensor, b: Tensor, transA: boolean, transB: bo
   const M = transA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
   const K = transA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
   const N = transB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
+  if (ra === 2 && rb === 2) return { M, K, N, batchA: NO_BATCH, batchB: NO_BATCH, batch: NO_BATCH, sA: NO_BATCH, sB: NO_BATCH };
   const batchA = a.shape.slice(0, -2);
   const batchB = b.shape.slice(0, -2);
   const batch = broadcastShapes('matmul', batchA, batchB);

@@ -246,6 +246,24 @@ describe.skipIf(!wasmAvailable())('WebAssembly SIMD elementwise kernels agree wi
     }
   });
 
+  it('tanhBackward and sigmoidBackward give the same bits on same-shape operands (odd lengths, special values)', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('tanhBackward', 'sigmoidBackward' as const), fc.constantFrom<Float>('float32', 'float64'), fc.integer({ min: 1, max: 300 }), fc.integer(), (op, dtype, n, s) => {
+        const g = floats(n, dtype, s);
+        const y = floats(n, dtype, s ^ 0x51ed27);
+        const got = wasmBinary(op, g, y);
+        expect(got, 'wasmBinary ran').not.toBeNull();
+        const want = jsBackend.binary(op, g, y);
+        for (let i = 0; i < n; i++)
+          if (!Object.is(got!.data[i], want.data[i]) && !(Number.isNaN(got!.data[i]) && Number.isNaN(want.data[i])))
+            throw new Error(`${op}(${g.data[i]}, ${y.data[i]}) in ${dtype}: wasm ${got!.data[i]} vs ts ${want.data[i]}`);
+      }),
+      params(runs),
+    );
+    // Broadcast operands are left to the TypeScript kernel.
+    expect(wasmBinary('tanhBackward', floats(6, 'float32', 1), floats(1, 'float32', 2))).toBeNull();
+  });
+
   const binaryOps = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'] as const;
   // Same shape, a scalar either side, a trailing block either side (with leading 1s).
   const binaryCase = fc

@@ -99,6 +99,17 @@ export const specs: { [K in PrimitiveName]: OpSpec } = {
   cos: unary(tg.cos),
   tanh: unary(tg.tanh),
   sigmoid: unary(tg.sigmoid, { min: -6, max: 6 }),
+  // The VJPs of tanh and sigmoid as primitives: g and an output y in (-1, 1) or (0, 1), same shape.
+  tanhBackward: {
+    cases: shape().chain((s) => fc.tuple(float64(s), float64(s, { min: -0.95, max: 0.95 })))
+      .map(([g, y]) => ({ inputs: [g, y], fn: (a: Tensor, b: Tensor) => P.tanhBackward([a, b]) })),
+    secondOrder: true,
+  },
+  sigmoidBackward: {
+    cases: shape().chain((s) => fc.tuple(float64(s), float64(s, { min: 0.05, max: 0.95 })))
+      .map(([g, y]) => ({ inputs: [g, y], fn: (a: Tensor, b: Tensor) => P.sigmoidBackward([a, b]) })),
+    secondOrder: true,
+  },
   relu: unary(tg.relu, 'nonzero'),
   softplus: unary(tg.softplus, { min: -6, max: 6 }),
   clamp: {

@@ -17,6 +17,8 @@ type Gemm = (
 /** out = full op rep (rep op full when swap), rep repeating with period m. */
 type Binary = (op: number, swap: number, n: number, full: number, rep: number, m: number, out: number) => void;
 type Unary = (op: number, n: number, x: number, out: number) => void;
+/** out = g (1 - y^2) (op 0) or g y (1 - y) (op 1). */
+type ActGrad = (op: number, n: number, g: number, y: number, out: number) => void;
 
 interface Kernels {
   readonly memory: WebAssembly.Memory;
@@ -28,6 +30,8 @@ interface Kernels {
   binary64: Binary;
   unary32: Unary;
   unary64: Unary;
+  actGrad32: ActGrad;
+  actGrad64: ActGrad;
 }
 
 interface Instance {
@@ -245,6 +249,7 @@ function repeats(x: readonly number[], shape: readonly number[]): boolean {
  * broadcasts, int32, no WebAssembly). Bit for bit the TypeScript kernel's results.
  */
 export function wasmBinary(op: BinaryKernel, a: Tensor, b: Tensor): Tensor | null {
+  if (op === 'tanhBackward' || op === 'sigmoidBackward') return actGrad(op === 'tanhBackward' ? 0 : 1, a, b);
   const code = binaryCodes[op];
   const inst = code === undefined || a.dtype === 'int32' ? null : load();
   if (inst === null) return null;
@@ -266,6 +271,23 @@ export function wasmBinary(op: BinaryKernel, a: Tensor, b: Tensor): Tensor | nul
     (f32 ? inst.k.binary32 : inst.k.binary64)(code!, swap ? 1 : 0, n, pf, pr, rep.size, po);
   }
   return new Tensor(copyOut(mem, po / el, n, a.dtype), shape, a.dtype);
+}
+
+// tanhBackward and sigmoidBackward of same-shape operands (as the VJPs of tanh and sigmoid make them).
+function actGrad(code: number, g: Tensor, y: Tensor): Tensor | null {
+  const inst = g.dtype === 'int32' || !shapeEq(g.shape, y.shape) ? null : load();
+  if (inst === null) return null;
+  const el = g.dtype === 'float32' ? 4 : 8;
+  const n = g.size;
+  const pg = inst.data;
+  const py = align(pg + n * el);
+  const po = align(py + n * el);
+  if (!reserve(inst, po + n * el)) return null;
+  const mem = el === 4 ? inst.f32 : inst.f64;
+  mem.set(g.data, pg / el);
+  mem.set(y.data, py / el);
+  (el === 4 ? inst.k.actGrad32 : inst.k.actGrad64)(code, n, pg, py, po);
+  return new Tensor(copyOut(mem, po / el, n, g.dtype), g.shape, g.dtype);
 }
 
 /**

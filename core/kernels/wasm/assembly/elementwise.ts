@@ -252,3 +252,46 @@ export function unary64(op: i32, n: i32, x: usize, out: usize): void {
   else if (op == 1) map64(1, n, x, out);
   else map64(2, n, x, out);
 }
+
+// ---------------------------------------------------------------- tanhBackward, sigmoidBackward
+
+// g (1 - y^2) (op 0) or g y (1 - y) (op 1), in float64 as the TypeScript kernels compute them (float32
+// lanes widened, one rounding at the end), so the results agree bit for bit.
+@inline function actGrad(op: i32, g: v128, y: v128): v128 {
+  const one = f64x2.splat(1);
+  if (op == 0) return f64x2.mul(g, f64x2.sub(one, f64x2.mul(y, y)));
+  return f64x2.mul(f64x2.mul(g, y), f64x2.sub(one, y));
+}
+
+@inline function actGradLoop32(op: i32, n: i32, g: usize, y: usize, out: usize): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const gv = v128.load(g + <usize>i * 4);
+    const yv = v128.load(y + <usize>i * 4);
+    const lo = actGrad(op, f64x2.promote_low_f32x4(gv), f64x2.promote_low_f32x4(yv));
+    const hi = actGrad(op, f64x2.promote_low_f32x4(f32x4.shuffle(gv, gv, 2, 3, 0, 1)), f64x2.promote_low_f32x4(f32x4.shuffle(yv, yv, 2, 3, 0, 1)));
+    v128.store(out + <usize>i * 4, f32x4.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5));
+  }
+  for (; i < n; i++) {
+    const r = actGrad(op, f64x2.splat(<f64>load<f32>(g + <usize>i * 4)), f64x2.splat(<f64>load<f32>(y + <usize>i * 4)));
+    store<f32>(out + <usize>i * 4, <f32>f64x2.extract_lane(r, 0));
+  }
+}
+
+@inline function actGradLoop64(op: i32, n: i32, g: usize, y: usize, out: usize): void {
+  let i = 0;
+  for (; i + 2 <= n; i += 2) v128.store(out + <usize>i * 8, actGrad(op, v128.load(g + <usize>i * 8), v128.load(y + <usize>i * 8)));
+  if (i < n) store<f64>(out + <usize>i * 8, f64x2.extract_lane(actGrad(op, v128.load64_splat(g + <usize>i * 8), v128.load64_splat(y + <usize>i * 8)), 0));
+}
+
+/** float32 out = g (1 - y^2) (op 0: tanhBackward) or g y (1 - y) (op 1: sigmoidBackward), same shapes. */
+export function actGrad32(op: i32, n: i32, g: usize, y: usize, out: usize): void {
+  if (op == 0) actGradLoop32(0, n, g, y, out);
+  else actGradLoop32(1, n, g, y, out);
+}
+
+/** float64 counterpart of actGrad32. */
+export function actGrad64(op: i32, n: i32, g: usize, y: usize, out: usize): void {
+  if (op == 0) actGradLoop64(0, n, g, y, out);
+  else actGradLoop64(1, n, g, y, out);
+}

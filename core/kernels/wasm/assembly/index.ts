@@ -1,6 +1,6 @@
 // The entry of the WebAssembly module: everything exported here is callable from the TypeScript glue.
 export { gemm32, gemm64, workBytes } from './gemm';
-export { binary32, binary64, unary32, unary64 } from './elementwise';
+export { actGrad32, actGrad64, binary32, binary64, unary32, unary64 } from './elementwise';
 
 /** The first byte of linear memory that no static data uses: the glue lays out its buffers from here. */
 export function heapBase(): usize {
