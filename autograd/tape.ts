@@ -1,8 +1,34 @@
 import { type TypedArray, recycle, trackAllocations } from '../core/dtype.js';
 import { TapegradError } from '../core/errors.js';
 import { getBackend } from '../core/kernels/index.js';
+
+const K = getBackend;
 import { fmt, shapeEq } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
+
+/**
+ * @internal A gradient that is a matrix product not yet computed: op(A) op(B) for 2-D A and B. A VJP returns
+ * one (see {@link deferProduct}) where the product is typically summed into an existing gradient, as a
+ * weight's gradient over the steps of a sequence: the engine then accumulates it straight into that
+ * storage (C += op(A) op(B) in one GEMM) instead of materialising it and adding.
+ */
+export class DeferredProduct {
+  constructor(
+    readonly a: Tensor,
+    readonly b: Tensor,
+    readonly transA: boolean,
+    readonly transB: boolean,
+    readonly compute: () => Tensor,
+  ) {}
+}
+
+/**
+ * @internal op(A) op(B) for a VJP: deferred while the backward pass records nothing, computed by `compute`
+ * (a differentiable op) when it records (createGraph).
+ */
+export function deferProduct(a: Tensor, b: Tensor, transA: boolean, transB: boolean, compute: () => Tensor): Tensor | DeferredProduct {
+  return gradEnabled ? compute() : new DeferredProduct(a, b, transA, transB, compute);
+}
 
 /** What a VJP sees of the call it differentiates. @category Autograd */
 export interface VjpContext<I extends readonly Tensor[], P> {
@@ -23,7 +49,7 @@ export interface OpDef<I extends readonly Tensor[], P> {
   /** Computes the output with kernels; inputs are validated by the public function that applies the op. */
   forward(inputs: I, params: P): Tensor;
   /** Maps the output's cotangent `g` to one cotangent per input (null: zero or not needed). */
-  vjp(g: Tensor, ctx: VjpContext<I, P>): readonly (Tensor | null)[];
+  vjp(g: Tensor, ctx: VjpContext<I, P>): readonly (Tensor | DeferredProduct | null)[];
 }
 
 /** A primitive ready to apply; `def` keeps its declaration for the registry and the tests. @category Autograd */
@@ -62,7 +88,7 @@ interface Node {
   readonly id: number;
   readonly name: string;
   /** Maps the outputs' cotangents (all present for single-output ops) to the inputs' cotangents. */
-  readonly vjp: (gs: readonly (Tensor | null)[], node: Node) => readonly (Tensor | null)[];
+  readonly vjp: (gs: readonly (Tensor | null)[], node: Node) => readonly (Tensor | DeferredProduct | null)[];
   readonly inputs: readonly Tensor[];
   readonly params: unknown;
   readonly needs: readonly boolean[];
@@ -261,6 +287,11 @@ function fitGradient(op: string, i: number, g: Tensor, x: Tensor): Tensor {
   return engineOps.sumTo(g, x.shape);
 }
 
+/** The shape of a deferred product: [rows of op(A), columns of op(B)]. */
+function productShape(p: DeferredProduct): number[] {
+  return [p.a.shape[p.transA ? 1 : 0]!, p.b.shape[p.transB ? 0 : 1]!];
+}
+
 /** dst += src, elementwise (same length and dtype); one loop per array type keeps each monomorphic. */
 function addInto(dst: TypedArray, src: TypedArray): void {
   if (dst instanceof Float32Array) addInto32(dst, src as Float32Array);
@@ -385,8 +416,17 @@ export function runBackward(
           );
         const gin = node.vjp(gs, node);
         node.inputs.forEach((x, i) => {
-          const gi = gin[i];
+          let gi = gin[i];
           if (!node.needs[i] || !gi) return;
+          if (gi instanceof DeferredProduct) {
+            const prev = grads.get(x);
+            const into = K().matmulAccumulate;
+            if (into && !anomaly && prev && owned?.has(prev.data) && refs.get(prev.data) === 1 && shapeEq(prev.shape, productShape(gi))) {
+              into(prev, gi.a, gi.b, gi.transA, gi.transB);
+              return;
+            }
+            gi = gi.compute();
+          }
           if (!(gi instanceof Tensor)) throw new TapegradError(`backward of '${name}'`, `VJP returned a non-tensor for input ${i}`);
           const fitted = fitGradient(name, i, gi, x);
           if (anomaly) checkFinite(name, i, fitted);

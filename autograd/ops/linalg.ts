@@ -1,7 +1,7 @@
 import { TapegradError, check } from '../../core/errors.js';
 import { broadcastShapes, fmt } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
-import { type Primitive, defineOp } from '../tape.js';
+import { type Primitive, defineOp, deferProduct } from '../tape.js';
 import { sum } from './reduce.js';
 import { reshape, squeeze, unsqueeze } from './shape.js';
 import { K, asTensor, requireFloat } from './util.js';
@@ -29,9 +29,10 @@ export const linearOp: Primitive<Tensor[], undefined> = defineOp({
   name: 'linear',
   forward: ([x, w, b]) => K().linear(x!, w!, b ?? null),
   // y = x W^T + b  =>  dx = g W, dW = g^T x, db = g summed to b's shape
+  // (dW is deferred: over a sequence the engine sums each step's g^T x straight into the weight's gradient)
   vjp: (g, { inputs: [x, w, b], needs }) => [
     needs[0] ? matmulOp([g, w!], { transA: false, transB: false }) : null,
-    needs[1] ? matmulOp([g, x!], { transA: true, transB: false }) : null,
+    needs[1] ? deferProduct(g, x!, true, false, () => matmulOp([g, x!], { transA: true, transB: false })) : null,
     b && needs[2] ? (b.ndim === 1 ? sum(g, 0) : g) : null,
   ],
 });

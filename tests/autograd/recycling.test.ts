@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  type Tensor, Generator, add, backward, concat, chunk, exp, expand, grad, mul, nn, randn, reshape, select, sigmoid, stack,
-  sum, tanh, unbind,
+  type Tensor, Generator, add, backward, concat, chunk, exp, expand, grad, linear, mul, nn, randn, reshape, select, setDetectAnomaly,
+  sigmoid, stack, sum, tanh, unbind,
 } from '../../index.js';
 
 const rand = (shape: number[], seed: number, requiresGrad = false) =>
@@ -61,6 +61,24 @@ describe('reusing gradient storage inside backward', () => {
       return params.map((p) => Array.from(p.grad!.data));
     };
     expect(run(false)).toEqual(run(true));
+  });
+
+  it('sums deferred weight gradients (g^T x of linear) into the gradient in place, and computes them where it cannot', () => {
+    const w = rand([40, 30], 12, true);
+    const b = rand([40], 13, true);
+    const xs = [0, 1, 2, 3].map((k) => rand([8, 30], 20 + k));
+    // w feeds four linears (fan-out); the first contribution is computed, the next three accumulate.
+    const f = (ww: Tensor, bb: Tensor) => xs.reduce((acc, x) => add(acc, sum(tanh(linear(x, ww, bb)))), sum(mul(ww, 0)));
+    const [reused, fresh] = bothWays(f, [w, b]);
+    reused.forEach((g, i) => g.forEach((v, j) => expect(Math.abs(v - fresh[i]![j]!)).toBeLessThan(1e-12)));
+    // Anomaly mode checks every contribution, so it computes each one.
+    setDetectAnomaly(true);
+    try {
+      const [checked] = bothWays(f, [w, b]);
+      expect(checked).toEqual(fresh);
+    } finally {
+      setDetectAnomaly(false);
+    }
   });
 
   it('leaves the gradients it delivers intact: later passes never write into an earlier .grad or a returned gradient', () => {

@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Tensor, getBackend, gradcheck, jsBackend, matmul, randn, setBackend, tensor } from '../../index.js';
-import { wasmAvailable, wasmBackend, wasmBinary, wasmLinear, wasmMatmul, wasmUnary } from '../../core/kernels/wasm/index.js';
+import { wasmAvailable, wasmBackend, wasmBinary, wasmLinear, wasmMatmul, wasmMatmulAccumulate, wasmUnary } from '../../core/kernels/wasm/index.js';
 import { broadcastPair } from '../helpers/arbitraries.js';
 
 const runs = Number(process.env.FC_RUNS ?? 150);
@@ -104,6 +104,25 @@ describe.skipIf(!wasmAvailable())('WebAssembly SIMD matmul agrees with the TypeS
       expectAgree(filled([2, 3, 5, 7], dtype, 5), filled([9, 7], dtype, 6), false, true, rtol[dtype]);
       expectAgree(filled([2, 1, 7, 5], dtype, 7), filled([1, 4, 7, 9], dtype, 8), true, false, rtol[dtype]);
     }
+  });
+
+  it('accumulates in place: C += op(A) op(B) on random shapes and transposes', () => {
+    fc.assert(
+      fc.property(matmulCase, ({ dtype, m, n, k, ta, tb, seed: s }) => {
+        fc.pre(m * n * k <= 3e6);
+        const a = filled(ta ? [k, m] : [m, k], dtype, s);
+        const b = filled(tb ? [n, k] : [k, n], dtype, s ^ 0x5bd1e995);
+        const c = filled([m, n], dtype, s ^ 0x1b873593);
+        const want = jsBackend.binary('add', c, jsBackend.matmul(a, b, ta, tb));
+        expect(wasmMatmulAccumulate(c, a, b, ta, tb)).toBe(true);
+        const abs = (x: Tensor) => jsBackend.unary('abs', x);
+        const scale = jsBackend.binary('add', abs(c), jsBackend.matmul(abs(a), abs(b), ta, tb)).data;
+        for (let i = 0; i < want.size; i++)
+          if (!(Math.abs(c.data[i]! - want.data[i]!) <= rtol[dtype] * scale[i]! + 1e-300))
+            throw new Error(`element ${i}: wasm ${c.data[i]} vs ts ${want.data[i]} for ${dtype} [${m}, ${k}] x [${k}, ${n}] (${ta}, ${tb})`);
+      }),
+      params(runs),
+    );
   });
 
   it('gives zeros for K = 0 and empty results for M = 0 or a zero batch', () => {

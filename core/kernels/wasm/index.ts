@@ -169,6 +169,39 @@ export function wasmMatmul(a: Tensor, b: Tensor, transA: boolean, transB: boolea
   return new Tensor(copyOut(mem, pc / el, size, a.dtype), [...batch, M, N], a.dtype);
 }
 
+/**
+ * @internal C += op(A) op(B) in place for 2-D operands, in WebAssembly: C is copied in, the GEMM accumulates
+ * onto it, and the sum is copied back. False where it cannot run (as {@link wasmMatmul}).
+ */
+export function wasmMatmulAccumulate(c: Tensor, a: Tensor, b: Tensor, transA: boolean, transB: boolean): boolean {
+  const inst = load();
+  if (inst === null || a.dtype === 'int32') return false;
+  const { M, K, N } = matmulGeometry(a, b, transA, transB);
+  const el = a.dtype === 'float32' ? 4 : 8;
+  const pa = inst.data;
+  const pb = align(pa + a.size * el);
+  const pc = align(pb + b.size * el);
+  if (!reserve(inst, pc + M * N * el)) return false;
+  const mem = el === 4 ? inst.f32 : inst.f64;
+  const c0 = pc / el;
+  mem.set(a.data, pa / el);
+  mem.set(b.data, pb / el);
+  mem.set(c.data, c0);
+  (el === 4 ? inst.k.gemm32 : inst.k.gemm64)(
+    M, N, K, pa, transA ? 1 : K, transA ? M : 1, pb, transB ? 1 : N, transB ? K : 1, pc, N, inst.work, 1,
+  );
+  c.data.set(mem.subarray(c0, c0 + M * N));
+  return true;
+}
+
+function matmulAccumulate(c: Tensor, a: Tensor, b: Tensor, transA: boolean, transB: boolean): void {
+  const { M, K, N } = matmulGeometry(a, b, transA, transB);
+  if (M * N * K >= MIN_WORK && wasmMatmulAccumulate(c, a, b, transA, transB)) return;
+  const p = jsBackend.matmul(a, b, transA, transB).data;
+  const cd = c.data;
+  for (let i = 0; i < cd.length; i++) cd[i]! += p[i]!;
+}
+
 function matmul(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
   const { M, K, N, batchA, batchB } = matmulGeometry(a, b, transA, transB);
   const big = M * N * K * Math.max(sizeOf(batchA), sizeOf(batchB)) >= MIN_WORK;
@@ -305,6 +338,7 @@ export const wasmBackend: Backend = {
   ...jsBackend,
   name: 'wasm',
   matmul,
+  matmulAccumulate,
   linear,
   unary: (op, x) => (x.size >= MIN_MAP && wasmUnary(op, x)) || jsBackend.unary(op, x),
   binary: (op, a, b) => (Math.max(a.size, b.size) >= MIN_ZIP && wasmBinary(op, a, b)) || jsBackend.binary(op, a, b),
