@@ -14,7 +14,10 @@ export {
   type CreateOptions, type RandomOptions,
 } from './core/creation.js';
 export { Generator, manualSeed, defaultGenerator } from './core/random.js';
-export { getBackend, setBackend, jsBackend, wasmBackend, wasmAvailable, type Backend, type UnaryKernel, type BinaryKernel, type ReduceKernel } from './core/kernels/index.js';
+export {
+  getBackend, setBackend, jsBackend, wasmBackend, wasmAvailable, getNumThreads, setNumThreads, processorCount, wasmThreadsReady,
+  type Backend, type UnaryKernel, type BinaryKernel, type ReduceKernel,
+} from './core/kernels/index.js';
 
 export {
   defineOp, defineMultiOp, noGrad, enableGrad, isGradEnabled, setDetectAnomaly, isAnomalyEnabled,

@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Tensor, getBackend, gradcheck, jsBackend, matmul, randn, setBackend, tensor } from '../../index.js';
+import { type Tensor, getBackend, getNumThreads, gradcheck, jsBackend, matmul, randn, setBackend, setNumThreads, tensor, wasmThreadsReady } from '../../index.js';
 import { wasmAvailable, wasmBackend, wasmBinary, wasmLinear, wasmMatmul, wasmMatmulAccumulate, wasmUnary } from '../../core/kernels/wasm/index.js';
 import { broadcastPair } from '../helpers/arbitraries.js';
 
@@ -329,5 +329,44 @@ describe.skipIf(!wasmAvailable())('WebAssembly SIMD elementwise kernels agree wi
     expect(wasmBinary('add', i, i)).toBeNull();
     expect(Array.from(wasmBackend.binary('add', col, row).data)).toEqual(Array.from(jsBackend.binary('add', col, row).data));
     expect(Array.from(wasmBackend.binary('add', i, i).data)).toEqual(new Array(300).fill(6));
+  });
+});
+
+describe.skipIf(!wasmAvailable())('worker threads for large products', () => {
+  it('split products give the bits of one thread (matmul, linear, accumulate; odd sizes, both dtypes)', async () => {
+    const cases: [number, number, number][] = [[33, 1001, 97], [515, 37, 131], [64, 256, 1024], [1030, 7, 300]];
+    const run = () => {
+      const out: number[][] = [];
+      for (const dtype of ['float32', 'float64'] as const)
+        for (const [m, k, n] of cases) {
+          for (const [ta, tb] of [[false, false], [true, false], [false, true]] as const) {
+            const a = filled(ta ? [k, m] : [m, k], dtype, m + n);
+            const b = filled(tb ? [n, k] : [k, n], dtype, k);
+            out.push(Array.from(wasmMatmul(a, b, ta, tb)!.data));
+          }
+          const x = filled([m, k], dtype, 3);
+          out.push(Array.from(wasmLinear(x, filled([n, k], dtype, 4), filled([n], dtype, 5))!.data));
+          const c = filled([m, n], dtype, 6);
+          wasmMatmulAccumulate(c, x, filled([k, n], dtype, 7), false, false);
+          out.push(Array.from(c.data));
+        }
+      return out;
+    };
+    const before = getNumThreads();
+    try {
+      setNumThreads(1);
+      const one = run();
+      setNumThreads(2);
+      expect(await wasmThreadsReady()).toBe(typeof SharedArrayBuffer === 'function' ? 2 : 1);
+      const two = run();
+      expect(two).toEqual(one);
+    } finally {
+      setNumThreads(before);
+    }
+  });
+
+  it('rejects a thread count that is not a positive integer', () => {
+    expect(() => setNumThreads(0)).toThrow(/setNumThreads.*positive integer, got 0/);
+    expect(() => setNumThreads(1.5)).toThrow(/positive integer/);
   });
 });

@@ -1,10 +1,12 @@
 import { type DType, type TypedArray, allocate } from '../../dtype.js';
+import { TapegradError } from '../../errors.js';
 import { broadcastShapes, shapeEq, sizeOf } from '../../shape.js';
 import { Tensor } from '../../tensor.js';
 import type { Backend, BinaryKernel, UnaryKernel } from '../backend.js';
 import { jsBackend } from '../js.js';
 import { matmulGeometry, walk } from '../loops.js';
-import { wasmBase64 } from './binary.js';
+import { wasmBase64, wasmSharedBase64 } from './binary.js';
+import { type GemmArgs, ThreadPool } from './threads.js';
 
 /** Addresses are byte offsets into the module's linear memory; strides are in elements. */
 type Gemm = (
@@ -36,11 +38,14 @@ interface Kernels {
 
 interface Instance {
   readonly k: Kernels;
-  /** Scratch for packing (workBytes() long), then the operands from `data` on. */
+  readonly memory: WebAssembly.Memory;
+  /** Packing scratch (workBytes() long) of this thread, then one per worker, then the operands from `data` on. */
   readonly work: number;
-  readonly data: number;
+  data: number;
+  /** Worker threads for large products: only with the shared-memory build. */
+  readonly pool: ThreadPool | null;
   /** Views of the whole memory, renewed when it grows (growing detaches the old buffer). */
-  buffer: ArrayBuffer;
+  buffer: ArrayBuffer | SharedArrayBuffer;
   f32: Float32Array;
   f64: Float64Array;
 }
@@ -74,6 +79,32 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
 
 let instance: Instance | null | undefined;
 
+const abort = (): never => {
+  throw new Error('tapegrad: a WebAssembly kernel aborted');
+};
+
+// The shared-memory build where SharedArrayBuffer exists (Node; browsers with cross-origin isolation), so
+// that worker threads can join; the build with its own memory elsewhere.
+function instantiate(): { k: Kernels; memory: WebAssembly.Memory; module: WebAssembly.Module | null } | null {
+  if (typeof SharedArrayBuffer === 'function') {
+    try {
+      const bytes = decode(wasmSharedBase64);
+      if (WebAssembly.validate(bytes)) {
+        const module = new WebAssembly.Module(bytes);
+        const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_BYTES / PAGE, shared: true });
+        const k = new WebAssembly.Instance(module, { env: { memory, abort } }).exports as unknown as Kernels;
+        return { k, memory, module };
+      }
+    } catch {
+      // fall through to the unshared build
+    }
+  }
+  const bytes = decode(wasmBase64);
+  if (!WebAssembly.validate(bytes)) return null;
+  const k = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Kernels;
+  return { k, memory: k.memory, module: null };
+}
+
 // Synchronous compilation is fine for a module of a few KB (browsers refuse it only above 8 MB on the
 // main thread). Validation fails where SIMD is missing; instantiation can fail under a strict CSP.
 function load(): Instance | null {
@@ -81,20 +112,138 @@ function load(): Instance | null {
   instance = null;
   try {
     if (typeof WebAssembly !== 'object') return null;
-    const bytes = decode(wasmBase64);
-    if (!WebAssembly.validate(bytes)) return null;
-    const k = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Kernels;
+    const made = instantiate();
+    if (made === null) return null;
+    const { k, memory, module } = made;
     const work = align(k.heapBase());
-    const buffer = k.memory.buffer;
-    instance = { k, work, data: align(work + k.workBytes()), buffer, f32: new Float32Array(buffer), f64: new Float64Array(buffer) };
+    const pool = module ? new ThreadPool(module, memory, MAX_WORKERS) : null;
+    const buffer = memory.buffer;
+    instance = { k, memory, work, data: align(work + k.workBytes()), pool, buffer, f32: new Float32Array(buffer), f64: new Float64Array(buffer) };
+    if (pool) startWorkers(instance, threads - 1);
   } catch {
     instance = null;
   }
   return instance;
 }
 
+// ---------------------------------------------------------------------------------------------- threads
+
+const MAX_WORKERS = 7;
+// Products with fewer multiply-adds run on one thread: waking a worker costs some tens of microseconds.
+const MIN_PARALLEL = 1 << 20;
+
+// One thread unless asked for more (see setNumThreads and bench/RESULTS.md for what two threads gain).
+let threads = 1;
+
+/**
+ * The processors this program may use (Node's `os.availableParallelism()`, a browser's
+ * `navigator.hardwareConcurrency`), for {@link setNumThreads}.
+ * @example
+ * ```ts
+ * setNumThreads(processorCount());
+ * ```
+ * @category Kernels
+ */
+export function processorCount(): number {
+  const g = globalThis as { navigator?: { hardwareConcurrency?: number }; process?: { getBuiltinModule?: (id: string) => unknown } };
+  const os = g.process?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
+  return Math.max(1, os?.availableParallelism?.() ?? g.navigator?.hardwareConcurrency ?? 1);
+}
+
+// Workers get their own packing scratch after this thread's; the operands start after the last one.
+function startWorkers(inst: Instance, n: number): void {
+  const started = inst.pool!.grow(n);
+  const end = align(inst.work + (1 + started) * align(inst.k.workBytes()));
+  if (end > inst.data) {
+    if (!reserve(inst, end)) return;
+    inst.data = end;
+  }
+}
+
+/**
+ * Sets how many threads the WebAssembly kernels use for large matrix products (the calling thread plus
+ * `n - 1` workers, at most 8 in all; as `torch.set_num_threads`). The default is 1; `processorCount()`
+ * gives the processors available.
+ * Threads need SharedArrayBuffer: Node, or a cross-origin-isolated page; elsewhere products run on the
+ * calling thread whatever the setting. Workers start in the background (see {@link wasmThreadsReady}).
+ * @example
+ * ```ts
+ * setNumThreads(1); // products on the calling thread only
+ * ```
+ * @category Kernels
+ */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new TapegradError('setNumThreads', `expected a positive integer, got ${n}`);
+  threads = Math.min(n, MAX_WORKERS + 1);
+  const inst = instance;
+  if (inst?.pool && threads > 1) startWorkers(inst, threads - 1);
+}
+
+/**
+ * The number of threads set for the WebAssembly kernels (see {@link setNumThreads}).
+ * @example
+ * ```ts
+ * getNumThreads(); // 2 on a two-core machine
+ * ```
+ * @category Kernels
+ */
+export function getNumThreads(): number {
+  return threads;
+}
+
+/**
+ * Resolves once the worker threads are running, with the number of threads products can use now (1 where
+ * threads are unavailable).
+ * @example
+ * ```ts
+ * await wasmThreadsReady(); // 2 on a two-core machine in Node
+ * ```
+ * @category Kernels
+ */
+export async function wasmThreadsReady(): Promise<number> {
+  const inst = load();
+  if (!inst?.pool || threads === 1 || inst.pool.broken) return 1;
+  return 1 + (await inst.pool.whenReady(threads - 1));
+}
+
+/**
+ * Runs one GEMM (the arguments of gemm32/gemm64 after the dtype), split into column panels (or row panels
+ * when it is narrow) over the ready threads when it is large enough.
+ */
+function runGemm(inst: Instance, f64: boolean, ...args: GemmArgs): void {
+  const gemm = f64 ? inst.k.gemm64 : inst.k.gemm32;
+  const [M, N, K, a, rsA, csA, b, rsB, csB, c, ldc, , acc] = args;
+  const pool = inst.pool;
+  const workers = pool && threads > 1 && !pool.broken && M * N * K >= MIN_PARALLEL ? pool.ready(threads - 1) : 0;
+  if (workers === 0) {
+    gemm(...args);
+    return;
+  }
+  const el = f64 ? 8 : 4;
+  const parts = workers + 1;
+  // Panels in whole register tiles (4x8 in float32, 4x4 in float64), the wide dimension split.
+  const byColumns = N >= M;
+  const total = byColumns ? N : M;
+  const tile = byColumns && !f64 ? 8 : 4;
+  const per = Math.ceil(total / parts / tile) * tile;
+  const panels: GemmArgs[] = [];
+  const scratch = align(inst.k.workBytes());
+  for (let p = 0, at = 0; at < total; p++, at += per) {
+    const len = Math.min(per, total - at);
+    const work = inst.work + p * scratch;
+    panels.push(byColumns
+      ? [M, len, K, a, rsA, csA, b + at * csB * el, rsB, csB, c + at * el, ldc, work, acc]
+      : [len, N, K, a + at * rsA * el, rsA, csA, b, rsB, csB, c + at * ldc * el, ldc, work, acc]);
+  }
+  if (panels.length === 1) {
+    gemm(...args);
+    return;
+  }
+  pool!.run(f64, panels, (p) => gemm(...p));
+}
+
 function reserve(inst: Instance, bytes: number): boolean {
-  const mem = inst.k.memory;
+  const mem = inst.memory;
   const have = mem.buffer.byteLength;
   if (bytes > have) {
     if (bytes > MAX_BYTES) return false;
@@ -142,11 +291,10 @@ export function wasmMatmul(a: Tensor, b: Tensor, transA: boolean, transB: boolea
   const pc = align(pb + b.size * el);
   const size = count * M * N;
   if (!reserve(inst, pc + size * el)) return null;
-  const { k, work } = inst;
+  const { work } = inst;
   const mem = f32 ? inst.f32 : inst.f64;
   mem.set(a.data, pa / el);
   mem.set(b.data, pb / el);
-  const gemm = f32 ? k.gemm32 : k.gemm64;
   // op(A)(i, k) is at i*rsA + k*csA: a transpose is only a swap of strides, absorbed by packing.
   const rsA = transA ? 1 : K;
   const csA = transA ? M : 1;
@@ -156,13 +304,13 @@ export function wasmMatmul(a: Tensor, b: Tensor, transA: boolean, transB: boolea
     // nothing to compute
   } else if (count === 1 || (!transA && sizeOf(batchB) === 1)) {
     // One B for every batch: the batch stacks into the rows of a single taller product.
-    gemm(count * M, N, K, pa, rsA, csA, pb, rsB, csB, pc, N, work, 0);
+    runGemm(inst, !f32, count * M, N, K, pa, rsA, csA, pb, rsB, csB, pc, N, work, 0);
   } else {
     walk(batch, [sA, sB], [0, 0], (o, offs, n, inner) => {
       for (let t = 0; t < n; t++) {
         const offA = (offs[0]! + t * inner[0]!) * M * K * el;
         const offB = (offs[1]! + t * inner[1]!) * K * N * el;
-        gemm(M, N, K, pa + offA, rsA, csA, pb + offB, rsB, csB, pc + (o + t) * M * N * el, N, work, 0);
+        runGemm(inst, !f32, M, N, K, pa + offA, rsA, csA, pb + offB, rsB, csB, pc + (o + t) * M * N * el, N, work, 0);
       }
     });
   }
@@ -187,9 +335,7 @@ export function wasmMatmulAccumulate(c: Tensor, a: Tensor, b: Tensor, transA: bo
   mem.set(a.data, pa / el);
   mem.set(b.data, pb / el);
   mem.set(c.data, c0);
-  (el === 4 ? inst.k.gemm32 : inst.k.gemm64)(
-    M, N, K, pa, transA ? 1 : K, transA ? M : 1, pb, transB ? 1 : N, transB ? K : 1, pc, N, inst.work, 1,
-  );
+  runGemm(inst, el === 8, M, N, K, pa, transA ? 1 : K, transA ? M : 1, pb, transB ? 1 : N, transB ? K : 1, pc, N, inst.work, 1);
   c.data.set(mem.subarray(c0, c0 + M * N));
   return true;
 }
@@ -223,7 +369,7 @@ export function wasmLinear(x: Tensor, w: Tensor, b: Tensor | null): Tensor | nul
   const pc = align(pw + w.size * el);
   const size = N * O;
   if (!reserve(inst, pc + size * el)) return null;
-  const { k, work } = inst;
+  const { work } = inst;
   const mem = el === 4 ? inst.f32 : inst.f64;
   const c = pc / el;
   mem.set(x.data, px / el);
@@ -238,7 +384,7 @@ export function wasmLinear(x: Tensor, w: Tensor, b: Tensor | null): Tensor | nul
     }
   }
   // op(B)(k, j) = W[j, k]: B is W read with swapped strides.
-  if (size > 0) (el === 4 ? k.gemm32 : k.gemm64)(N, O, I, px, I, 1, pw, 1, I, pc, O, work, b ? 1 : 0);
+  if (size > 0) runGemm(inst, el === 8, N, O, I, px, I, 1, pw, 1, I, pc, O, work, b ? 1 : 0);
   return new Tensor(copyOut(mem, c, size, x.dtype), [N, O], x.dtype);
 }
 
