@@ -12,10 +12,10 @@ import { type RowResult, type Spec, type TimingOptions, WORKLOAD_IDS, specs } fr
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
 
-const FRAMEWORKS = ['tapegrad', 'torch-1t', 'torch-2t', 'tfjs-cpu', 'tfjs-wasm'] as const;
+const FRAMEWORKS = ['tapegrad', 'tapegrad-2t', 'torch-1t', 'torch-2t', 'tfjs-cpu', 'tfjs-wasm'] as const;
 type Framework = (typeof FRAMEWORKS)[number];
 const TITLES: Record<Framework, string> = {
-  tapegrad: 'tapegrad', 'torch-1t': 'PyTorch 1 thread', 'torch-2t': 'PyTorch 2 threads', 'tfjs-cpu': 'TF.js cpu', 'tfjs-wasm': 'TF.js wasm SIMD',
+  tapegrad: 'tapegrad', 'tapegrad-2t': 'tapegrad 2 threads', 'torch-1t': 'PyTorch 1 thread', 'torch-2t': 'PyTorch 2 threads', 'tfjs-cpu': 'TF.js cpu', 'tfjs-wasm': 'TF.js wasm SIMD',
 };
 
 const HELP = `usage: npm run bench [-- options]
@@ -32,8 +32,9 @@ training step (GFLOP/s for W5) with the ratio tapegrad time / peer time (< 1: ta
 
 options:
   --only W1,W4          workloads to run (default: all)
-  --frameworks LIST     of tapegrad, torch-1t, torch-2t, tfjs-cpu, tfjs-wasm; 'torch' and 'tfjs' name both
-                        of theirs (default: all; PyTorch is skipped when it cannot be imported)
+  --frameworks LIST     of tapegrad, tapegrad-2t (setNumThreads(2)), torch-1t, torch-2t, tfjs-cpu, tfjs-wasm;
+                        'torch' and 'tfjs' name both of theirs (default: all; PyTorch is skipped when it
+                        cannot be imported)
   --steps N             timed steps (default 10; fast steps repeat for at least --min-timed-ms)
   --warmup N            warm-up steps (default 3; fast steps repeat for at least --min-warmup-ms)
   --min-warmup-ms MS    (default 500)
@@ -238,6 +239,7 @@ function commandFor(fw: Framework, spec: Spec, o: Options, profDir?: string): [s
   const node = (file: string, extra: string[] = [], nodeArgs: string[] = []): [string, string[]] => [process.execPath, [...nodeArgs, '--import', 'tsx', path.join(HERE, file), ...common, ...extra]];
   switch (fw) {
     case 'tapegrad': return node('tapegrad.ts', [], profDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profDir, spec.id)] : []);
+    case 'tapegrad-2t': return node('tapegrad.ts', ['--threads', '2']);
     case 'tfjs-cpu': return node('tfjs.ts', ['--backend', 'cpu']);
     case 'tfjs-wasm': return node('tfjs.ts', ['--backend', 'wasm', ...(o.tfjsPlainGrad ? ['--plain-grad'] : [])]);
     case 'torch-1t': return [o.python, [path.join(HERE, 'torch_bench.py'), '--threads', '1', ...common]];
@@ -349,9 +351,13 @@ async function main(): Promise<void> {
     }
   }
 
-  const peers = frameworks.filter((f) => f !== 'tapegrad');
+  const peers = frameworks.filter((f) => f !== 'tapegrad' && f !== 'tapegrad-2t');
+  // tapegrad on two threads against the peers' best: PyTorch on two threads and TF.js wasm.
+  const peers2 = frameworks.includes('tapegrad-2t') ? peers.filter((f) => f === 'torch-2t' || f === 'tfjs-wasm') : [];
   const shown = FRAMEWORKS.filter((f) => frameworks.includes(f) || skipped.has(f));
-  const header = ['workload', 'unit', ...shown.map((f) => TITLES[f]), ...(frameworks.includes('tapegrad') ? peers.map((p) => `tapegrad / ${TITLES[p]}`) : [])];
+  const header = ['workload', 'unit', ...shown.map((f) => TITLES[f]),
+    ...(frameworks.includes('tapegrad') ? peers.map((p) => `tapegrad / ${TITLES[p]}`) : []),
+    ...peers2.map((p) => `tapegrad 2 threads / ${TITLES[p]}`)];
   const body = rowOrder.map((row) => {
     const rs = results.get(row) ?? new Map<Framework, RowResult>();
     const unit = row.startsWith('W5') ? 'GFLOP/s' : 'ms/step';
@@ -359,6 +365,7 @@ async function main(): Promise<void> {
       row, unit,
       ...shown.map((f) => (skipped.has(f) ? 'n/a' : cellText(rs.get(f), errors.get(row)?.get(f), contention.get(row)?.get(f)))),
       ...(frameworks.includes('tapegrad') ? peers.map((p) => ratio(rs.get('tapegrad'), rs.get(p))) : []),
+      ...peers2.map((p) => ratio(rs.get('tapegrad-2t'), rs.get(p))),
     ];
   });
   const table = markdownTable(header, body);
@@ -439,7 +446,7 @@ function resultsMarkdown(r: Report): string {
     `- date: ${r.started.toISOString().replace('T', ' ').slice(0, 16)} UTC`,
     `- command: \`npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}\` (${r.elapsed.toFixed(0)} s in all)`,
     `- machine: ${os.availableParallelism()} cores (nproc), ${cpuModel()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}`,
-    `- tapegrad: ${r.git}`,
+    `- tapegrad: ${r.git}${r.infos.get('tapegrad-2t') ? `; 'tapegrad 2 threads' is setNumThreads(2), and its children had ${String(r.infos.get('tapegrad-2t')!.threads)} threads running` : ''}`,
     `- Node ${process.version}`,
     torchInfo
       ? `- PyTorch ${String(torchInfo.torch)} (${torchInfo.debian ? `Debian's python3-torch ${String(torchInfo.debian)}` : 'not from Debian'}, ${r.o.python}); BLAS: built with BLAS_INFO=${String(torchInfo.blasInfo)}, and the libraries it loads are ${blas}; CPU capability ${String(torchInfo.capability ?? '?')}`

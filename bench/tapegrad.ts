@@ -1,16 +1,19 @@
 // tapegrad's side of the benchmark: one workload per process, through the public API of the repository's
 // source. Run by bench/run.ts; prints INFO, RESULT and DONE lines (see workloads.ts).
 import {
-  type Tensor, manualSeed, matmul, nn, noGrad, optim, randint, randn, reshape, select, sum,
+  type Tensor, manualSeed, matmul, nn, noGrad, optim, randint, randn, reshape, select, setNumThreads, sum, wasmThreadsReady,
 } from '../index.js';
 import {
   type CharLmSpec, type MatmulSpec, type RecurrentSpec, type TimingOptions, type TinyRnnSpec,
   childArgs, emit, emitDone, matmulRow, timeSteps, trainRow,
 } from './workloads.js';
 
-const { spec, timing } = childArgs(process.argv.slice(2));
+const { spec, timing, flags } = childArgs(process.argv.slice(2));
 manualSeed(0);
-emit('INFO', { framework: 'tapegrad', node: process.version });
+// --threads N: the WebAssembly products on N threads (the calling one and N - 1 workers), started before timing.
+setNumThreads(Number(flags.get('threads') ?? 1));
+const threads = await wasmThreadsReady();
+emit('INFO', { framework: 'tapegrad', node: process.version, threads });
 
 /** One training step: a fresh tape, backward, the optimizer's update, the loss read back. */
 function trainStep(params: Tensor[], makeOpt: (p: Tensor[]) => Opt, loss: () => Tensor): () => number {
