@@ -281,8 +281,52 @@ function softmax(x: Tensor, axis: number, log: boolean): Tensor {
   return y;
 }
 
+// 2-D products, one loop nest per layout (each its own function, so V8 keeps each one monomorphic), with
+// the innermost loop over contiguous memory and sums in float64 (`row`, N long), as the general loop below.
+// C = A B: a row of C accumulates rows of B.
+function mmNN(c: TypedArray, a: TypedArray, b: TypedArray, M: number, K: number, N: number, row: Float64Array): void {
+  for (let i = 0; i < M; i++) {
+    row.fill(0);
+    for (let k = 0; k < K; k++) {
+      const av = a[i * K + k]!;
+      const bk = k * N;
+      for (let j = 0; j < N; j++) row[j]! += av * b[bk + j]!;
+    }
+    c.set(row, i * N);
+  }
+}
+// C = A B^T (B is N x K): dot products of rows.
+function mmNT(c: TypedArray, a: TypedArray, b: TypedArray, M: number, K: number, N: number): void {
+  for (let i = 0; i < M; i++)
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      const ai = i * K;
+      const bj = j * K;
+      for (let k = 0; k < K; k++) s += a[ai + k]! * b[bj + k]!;
+      c[i * N + j] = s;
+    }
+}
+// C = A^T B (A is K x M): a row of C accumulates rows of B, scaled by a column of A.
+function mmTN(c: TypedArray, a: TypedArray, b: TypedArray, M: number, K: number, N: number, row: Float64Array): void {
+  for (let i = 0; i < M; i++) {
+    row.fill(0);
+    for (let k = 0; k < K; k++) {
+      const av = a[k * M + i]!;
+      const bk = k * N;
+      for (let j = 0; j < N; j++) row[j]! += av * b[bk + j]!;
+    }
+    c.set(row, i * N);
+  }
+}
+
 function matmul(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
   const { M, K, N, batch, sA, sB } = matmulGeometry(a, b, transA, transB);
+  if (batch.length === 0 && !(transA && transB) && a.dtype !== 'int32') {
+    const y = out([M, N], a.dtype, false);
+    if (transB) mmNT(y.data, a.data, b.data, M, K, N);
+    else (transA ? mmTN : mmNN)(y.data, a.data, b.data, M, K, N, new Float64Array(N));
+    return y;
+  }
   const y = out([...batch, M, N], a.dtype, false);
   const ad = a.data;
   const bd = b.data;
