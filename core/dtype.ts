@@ -20,12 +20,35 @@ const pools: Record<DType, Map<number, TypedArray[]>> = { float32: new Map(), fl
 let pooledBytes = 0;
 let tracking: WeakSet<TypedArray> | null = null;
 
+// Small storage comes out of shared slabs. V8 keeps a typed array of up to 64 bytes on its heap, cheaply;
+// a larger one gets its own off-heap buffer, which costs about ten times more to make and to collect. So
+// arrays of 65 bytes to 1 KB are views into 8 KB slabs, handed out once each (always zero: a slab is never
+// reused while any view of it lives, and then the collector frees it). A view that outlives the others
+// keeps its slab alive: at most 8 KB per live small tensor.
+const ON_HEAP = 64;
+const SLAB_MAX = 1024;
+const SLAB = 8192;
+let slab = new ArrayBuffer(SLAB);
+let slabAt = 0;
+
+function fromSlab(dtype: DType, size: number, bytes: number): TypedArray {
+  if (slabAt + bytes > SLAB) {
+    slab = new ArrayBuffer(SLAB);
+    slabAt = 0;
+  }
+  const at = slabAt;
+  slabAt += (bytes + 15) & ~15;
+  return dtype === 'float32' ? new Float32Array(slab, at, size) : dtype === 'float64' ? new Float64Array(slab, at, size) : new Int32Array(slab, at, size);
+}
+
 /**
  * @internal Allocates zeroed storage of `size` elements (reusing recycled storage of that size when there
  * is some; `zero = false` when the caller writes every element). While a set is being tracked (see
  * {@link trackAllocations}), large allocations are added to it.
  */
 export function allocate(dtype: DType, size: number, zero = true): TypedArray {
+  const bytes = size * (dtype === 'float64' ? 8 : 4);
+  if (bytes > ON_HEAP && bytes <= SLAB_MAX) return fromSlab(dtype, size, bytes);
   // One constructor per call site: a computed `new ctors[dtype]` is a slow generic construct in V8.
   if (size < POOL_MIN) return dtype === 'float32' ? new Float32Array(size) : dtype === 'float64' ? new Float64Array(size) : new Int32Array(size);
   const a = pools[dtype].get(size)?.pop();

@@ -44,7 +44,11 @@ function m(name: string): (...args: any[]) => any {
  * @category Tensors
  */
 export class Tensor {
-  /** The elements in row-major order. Treat as read-only: ops and the tape assume it never changes. */
+  /**
+   * The elements in row-major order. Treat as read-only: ops and the tape assume it never changes. A small
+   * tensor's array can be a view into a buffer shared with other tensors (`data.byteOffset` > 0): copy it
+   * (`data.slice()`) before transferring `data.buffer` to a worker.
+   */
   readonly data: TypedArray;
   /** The size of each axis. */
   readonly shape: Shape;

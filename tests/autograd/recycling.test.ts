@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   type Tensor, Generator, add, backward, concat, chunk, exp, expand, grad, linear, mul, nn, randn, reshape, select, setDetectAnomaly,
-  sigmoid, stack, sum, tanh, unbind,
+  sigmoid, stack, sum, tanh, unbind, zeros,
 } from '../../index.js';
 
 const rand = (shape: number[], seed: number, requiresGrad = false) =>
@@ -107,5 +107,20 @@ describe('reusing gradient storage inside backward', () => {
     backward(add(mul(x, 2), x), seed);
     expect(Array.from(seed.data)).toEqual(copy);
     expect(Array.from(x.grad!.data)).toEqual(copy.map((v) => 3 * v));
+  });
+});
+
+describe('small storage from shared slabs', () => {
+  it('gives zeroed, disjoint arrays of every dtype, and tensors that stay independent', () => {
+    const arrays = Array.from({ length: 300 }, (_, i) => zeros([17 + (i % 40)], { dtype: (['float32', 'float64', 'int32'] as const)[i % 3] }).data);
+    for (const a of arrays) expect(Array.from(a).every((v) => v === 0)).toBe(true);
+    arrays.forEach((a, i) => a.fill(i + 1));
+    arrays.forEach((a, i) => expect(Array.from(a).every((v) => v === i + 1), `array ${i}`).toBe(true));
+    // Results of ops on small tensors do not alias one another.
+    const x = rand([5, 7], 30);
+    const y = tanh(x);
+    const z = mul(y, 2);
+    expect(Array.from(z.data)).toEqual(Array.from(y.data, (v) => 2 * v));
+    expect(Array.from(y.data)).toEqual(Array.from(x.data, Math.tanh));
   });
 });
