@@ -108,7 +108,8 @@ export function runRecurrent(op: string, cells: readonly (readonly RecurrentCell
           out[t] = next[0]!;
         }
       }
-      outs.push(stack(out, 0));
+      // The last layer of a batch-first run stacks its steps along axis 1 (no transpose of the output).
+      outs.push(stack(out, l === numLayers - 1 && opts.batchFirst && !unbatched ? 1 : 0));
       state.forEach((s, i) => finals[i]!.push(s));
     }
     layerInput = D === 1 ? outs[0]! : concat(outs, 2);
@@ -117,6 +118,6 @@ export function runRecurrent(op: string, cells: readonly (readonly RecurrentCell
   const output = layerInput;
   const finalState = finals.map((f) => stack(f, 0));
   if (unbatched) return [squeeze(output, 1), finalState.map((s) => squeeze(s, 1))];
-  return [opts.batchFirst ? transpose(output, 0, 1) : output, finalState];
+  return [output, finalState];
 }
 
