@@ -20,7 +20,7 @@ const ARGS = 5;
 // pool is not used again.
 const TIMEOUT_MS = 60_000;
 
-// The worker's whole program; it runs in Node's worker_threads (CommonJS) or in a web worker.
+// The worker's whole program; it runs in Node's worker_threads or in a web worker.
 const workerSource = (node: boolean) => `
 const start = ({ module, memory, ctrl, slot }) => {
   const k = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('abort'); } } }).exports;
@@ -40,7 +40,7 @@ const start = ({ module, memory, ctrl, slot }) => {
     Atomics.notify(c, ${DONE});
   }
 };
-${node ? "start(require('node:worker_threads').workerData);" : 'self.onmessage = (e) => start(e.data);'}
+${node ? "start(process.getBuiltinModule('node:worker_threads').workerData);" : 'self.onmessage = (e) => start(e.data);'}
 `;
 
 interface Spawned {
