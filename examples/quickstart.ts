@@ -2,8 +2,8 @@
 // plain gradient descent driven by valueAndGrad, compare it with the persistence forecast on held-out
 // years, and gradcheck the loss in float64.
 //
-//   npm run demo                       # finds ../shared/data/time-series-forecasting/sunspots.csv
-//   npm run demo -- path/to/sunspots.csv
+//   npx tsx examples/quickstart.ts                       # finds ../shared/data/time-series-forecasting/sunspots.csv
+//   npx tsx examples/quickstart.ts path/to/sunspots.csv
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +27,7 @@ const candidates = process.argv[2]
   : [path.resolve(here, '../..', rel), path.resolve(process.cwd(), '..', rel)];
 const file = candidates.find((f) => existsSync(f));
 if (!file) {
-  console.error(`error: sunspots.csv not found; looked at:\n  ${candidates.join('\n  ')}\npass its path: npm run demo -- path/to/sunspots.csv`);
+  console.error(`error: sunspots.csv not found; looked at:\n  ${candidates.join('\n  ')}\npass its path: npx tsx examples/quickstart.ts path/to/sunspots.csv`);
   process.exit(1);
 }
 
