@@ -143,6 +143,11 @@ function expand(x: Tensor, shape: readonly number[]): Tensor {
   return y;
 }
 
+/** acc[c] += x[r, c] over the rows (a bias gradient): its own function, so V8 keeps it monomorphic. */
+function sumRows(x: TypedArray, rows: number, cols: number, acc: Float64Array): void {
+  for (let r = 0, p = 0; r < rows; r++) for (let c = 0; c < cols; c++, p++) acc[c]! += x[p]!;
+}
+
 function makeReduce(op: ReduceKernel) {
   const sum = op === 'sum';
   // max and min: the larger (smaller) value, or NaN once one is seen.
@@ -158,7 +163,8 @@ function makeReduce(op: ReduceKernel) {
       // [rows, cols] with the reduced axes as the rows (leading) or the columns (trailing).
       const cols = leading ? acc.length : x.size / Math.max(acc.length, 1);
       const rows = cols === 0 ? 0 : x.size / cols;
-      for (let r = 0, p = 0; r < rows; r++)
+      if (sum && leading) sumRows(xd, rows, cols, acc);
+      else for (let r = 0, p = 0; r < rows; r++)
         for (let c = 0; c < cols; c++, p++) {
           const q = leading ? c : r;
           const v = xd[p]!;
