@@ -4,8 +4,8 @@
  * held-out end of the book, then sampled from a prompt with a temperature.
  *
  *   npm run demo                                   # the defaults: about two minutes on 2 cores
- *   npm run demo -- --epochs 40                    # train longer
- *   npm run demo -- --epochs 60 --resume           # continue from the checkpoint in --out
+ *   npm run demo -- --epochs 96                    # train longer
+ *   npm run demo -- --epochs 96 --resume           # continue from the checkpoint in --out
  *   npx tsx examples/char-lm/main.ts --help
  * @module
  */
@@ -22,7 +22,7 @@ const CHECKPOINT = 'checkpoint.safetensors';
 const TARGET_BPC = 2.6; // issue 6: the demo's defaults must reach a validation loss below this
 
 const spec = {
-  epochs: { type: 'int', min: 1, help: 'epochs to train in all; an epoch is --steps-per-epoch batches (default 24; 2 with --smoke)' },
+  epochs: { type: 'int', min: 1, help: 'epochs to train in all; an epoch is --steps-per-epoch batches (default 48; 2 with --smoke)' },
   stepsPerEpoch: { type: 'int', min: 1, help: 'batches per epoch; the book is read in a seeded random order across epochs (default 50; 4 with --smoke)' },
   hidden: { type: 'int', min: 1, help: 'LSTM hidden units (default 128; 32 with --smoke)' },
   embed: { type: 'int', min: 1, help: 'character embedding size (default 32; 16 with --smoke)' },
@@ -64,7 +64,7 @@ export function main(argv: string[], io: Io = consoleIo): Promise<number> {
     const f = parseFlags(spec, argv, info);
     if (f.prompt === '') throw new ExitError('error: --prompt must not be empty (see --help)', 2);
     const smoke = f.smoke;
-    const epochs = f.epochs ?? (smoke ? 2 : 24);
+    const epochs = f.epochs ?? (smoke ? 2 : 48);
     const stepsPerEpoch = f.stepsPerEpoch ?? (smoke ? 4 : 50);
     const seqLen = f.seqLen ?? (smoke ? 16 : 32);
     const batch = f.batch ?? (smoke ? 8 : 32);
