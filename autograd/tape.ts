@@ -287,6 +287,9 @@ function fitGradient(op: string, i: number, g: Tensor, x: Tensor): Tensor {
   return engineOps.sumTo(g, x.shape);
 }
 
+/** Elements of deferred products' operands held at most before they are summed. */
+const PENDING_MAX = 2 ** 24;
+
 /** The shape of a deferred product: [rows of op(A), columns of op(B)]. */
 function productShape(p: DeferredProduct): number[] {
   return [p.a.shape[p.transA ? 1 : 0]!, p.b.shape[p.transB ? 0 : 1]!];
@@ -385,7 +388,25 @@ export function runBackward(
   try {
     grads = withGradMode(createGraph, () => {
       const grads = new Map<Tensor, Tensor>();
+      // Deferred products waiting to be summed into a gradient the engine alone holds, per tensor: a
+      // weight's products over a sequence's steps go in as one product over all their rows (one GEMM
+      // with a long inner dimension instead of one short one per step). Their operands are held meanwhile.
+      const pending = new Map<Tensor, DeferredProduct[]>();
+      let pendingSize = 0;
+      const flush = (t: Tensor): void => {
+        const list = pending.get(t);
+        if (!list) return;
+        pending.delete(t);
+        const p = list[0]!;
+        K().matmulAccumulate!(grads.get(t)!, list.map((d) => d.a), list.map((d) => d.b), p.transA, p.transB);
+        for (const d of list) {
+          pendingSize -= d.a.size + d.b.size;
+          drop(d.a);
+          drop(d.b);
+        }
+      };
       const accumulate = (t: Tensor, g: Tensor): void => {
+        flush(t);
         const prev = grads.get(t);
         if (!prev) {
           grads.set(t, g);
@@ -405,6 +426,7 @@ export function runBackward(
 
       for (const node of nodes) {
         if (needed && !needed.has(node)) continue;
+        for (const o of node.outputs) flush(o);
         const gs = node.outputs.map((o) => grads.get(o) ?? null);
         if (!gs.some(Boolean)) continue;
         const name = node.name;
@@ -420,9 +442,14 @@ export function runBackward(
           if (!node.needs[i] || !gi) return;
           if (gi instanceof DeferredProduct) {
             const prev = grads.get(x);
-            const into = K().matmulAccumulate;
-            if (into && !anomaly && prev && owned?.has(prev.data) && refs.get(prev.data) === 1 && shapeEq(prev.shape, productShape(gi))) {
-              into(prev, gi.a, gi.b, gi.transA, gi.transB);
+            const list = pending.get(x);
+            if (list && (list[0]!.transA !== gi.transA || list[0]!.transB !== gi.transB)) flush(x);
+            if (K().matmulAccumulate && !anomaly && prev && owned?.has(prev.data) && refs.get(prev.data) === 1 && shapeEq(prev.shape, productShape(gi))) {
+              hold(gi.a);
+              hold(gi.b);
+              pending.set(x, [...(pending.get(x) ?? []), gi]);
+              pendingSize += gi.a.size + gi.b.size;
+              if (pendingSize > PENDING_MAX) for (const t of [...pending.keys()]) flush(t);
               return;
             }
             gi = gi.compute();
@@ -446,6 +473,8 @@ export function runBackward(
         dead.length = 0;
       }
 
+      for (const t of [...pending.keys()]) flush(t);
+      dead.length = 0;
       if (targets) return grads;
       for (const [t, g] of grads) {
         if (!t.isLeaf || !t.requiresGrad) continue;

@@ -53,10 +53,10 @@ export interface Backend {
   /** Batched op(A) @ op(B) with NumPy broadcasting of the leading axes; op = transpose of the last two when the flag is set. */
   matmul(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor;
   /**
-   * Optional: C += op(A) op(B) in place, for 2-D operands and a C of the product's shape that nothing else
-   * reads (the engine sums a weight's gradient over a sequence's steps this way).
+   * Optional: C += sum over t of op(A_t) op(B_t) in place, for 2-D operands and a C of the products' shape
+   * that nothing else reads (the engine sums a weight's gradient over a sequence's steps this way).
    */
-  matmulAccumulate?(c: Tensor, a: Tensor, b: Tensor, transA: boolean, transB: boolean): void;
+  matmulAccumulate?(c: Tensor, as: readonly Tensor[], bs: readonly Tensor[], transA: boolean, transB: boolean): void;
   /** x W^T + b for x [N, I], W [O, I], b [O] or [N, O] or null (PyTorch's addmm), in one output buffer. */
   linear(x: Tensor, w: Tensor, b: Tensor | null): Tensor;
   /** Materialises `x` broadcast to `shape`. */

@@ -60,7 +60,9 @@ describe('reusing gradient storage inside backward', () => {
       backward(sum(tanh(lstm.forward(x)[0])), undefined, { createGraph });
       return params.map((p) => Array.from(p.grad!.data));
     };
-    expect(run(false)).toEqual(run(true));
+    // Summed over the steps in one product, the weights' gradients differ from step-by-step sums only by rounding.
+    const [reusedW, freshW] = [run(false), run(true)];
+    reusedW.forEach((g, i) => g.forEach((v, j) => expect(Math.abs(v - freshW[i]![j]!)).toBeLessThan(1e-12)));
   });
 
   it('sums deferred weight gradients (g^T x of linear) into the gradient in place, and computes them where it cannot', () => {

@@ -106,20 +106,24 @@ describe.skipIf(!wasmAvailable())('WebAssembly SIMD matmul agrees with the TypeS
     }
   });
 
-  it('accumulates in place: C += op(A) op(B) on random shapes and transposes', () => {
+  it('accumulates in place: C += sum of op(A_t) op(B_t) on random shapes, inner sizes and transposes', () => {
     fc.assert(
-      fc.property(matmulCase, ({ dtype, m, n, k, ta, tb, seed: s }) => {
-        fc.pre(m * n * k <= 3e6);
-        const a = filled(ta ? [k, m] : [m, k], dtype, s);
-        const b = filled(tb ? [n, k] : [k, n], dtype, s ^ 0x5bd1e995);
+      fc.property(matmulCase, fc.array(fc.oneof(dim, fc.constant(0)), { minLength: 1, maxLength: 4 }), ({ dtype, m, n, ta, tb, seed: s }, ks) => {
+        fc.pre(m * n * ks.reduce((p, q) => p + q, 0) <= 3e6);
+        const as = ks.map((k, t) => filled(ta ? [k, m] : [m, k], dtype, s + t));
+        const bs = ks.map((k, t) => filled(tb ? [n, k] : [k, n], dtype, (s + t) ^ 0x5bd1e995));
         const c = filled([m, n], dtype, s ^ 0x1b873593);
-        const want = jsBackend.binary('add', c, jsBackend.matmul(a, b, ta, tb));
-        expect(wasmMatmulAccumulate(c, a, b, ta, tb)).toBe(true);
         const abs = (x: Tensor) => jsBackend.unary('abs', x);
-        const scale = jsBackend.binary('add', abs(c), jsBackend.matmul(abs(a), abs(b), ta, tb)).data;
+        let want = c;
+        let scale = abs(c);
+        as.forEach((a, t) => {
+          want = jsBackend.binary('add', want, jsBackend.matmul(a, bs[t]!, ta, tb));
+          scale = jsBackend.binary('add', scale, jsBackend.matmul(abs(a), abs(bs[t]!), ta, tb));
+        });
+        expect(wasmMatmulAccumulate(c, as, bs, ta, tb)).toBe(true);
         for (let i = 0; i < want.size; i++)
-          if (!(Math.abs(c.data[i]! - want.data[i]!) <= rtol[dtype] * scale[i]! + 1e-300))
-            throw new Error(`element ${i}: wasm ${c.data[i]} vs ts ${want.data[i]} for ${dtype} [${m}, ${k}] x [${k}, ${n}] (${ta}, ${tb})`);
+          if (!(Math.abs(c.data[i]! - want.data[i]!) <= rtol[dtype] * scale.data[i]! + 1e-300))
+            throw new Error(`element ${i}: wasm ${c.data[i]} vs ts ${want.data[i]} for ${dtype} [${m}, ${n}], K = ${ks} (${ta}, ${tb})`);
       }),
       params(runs),
     );
@@ -347,7 +351,11 @@ describe.skipIf(!wasmAvailable())('worker threads for large products', () => {
           const x = filled([m, k], dtype, 3);
           out.push(Array.from(wasmLinear(x, filled([n, k], dtype, 4), filled([n], dtype, 5))!.data));
           const c = filled([m, n], dtype, 6);
-          wasmMatmulAccumulate(c, x, filled([k, n], dtype, 7), false, false);
+          wasmMatmulAccumulate(c, [x, x], [filled([k, n], dtype, 7), filled([k, n], dtype, 8)], false, false);
+          const g = filled([m, 2 * n], dtype, 9);
+          const ct = filled([2 * n, k], dtype, 10);
+          wasmMatmulAccumulate(ct, [g, g], [x, x], true, false);
+          out.push(Array.from(ct.data));
           out.push(Array.from(c.data));
         }
       return out;

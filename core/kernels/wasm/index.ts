@@ -320,34 +320,49 @@ export function wasmMatmul(a: Tensor, b: Tensor, transA: boolean, transB: boolea
 }
 
 /**
- * @internal C += op(A) op(B) in place for 2-D operands, in WebAssembly: C is copied in, the GEMM accumulates
- * onto it, and the sum is copied back. False where it cannot run (as {@link wasmMatmul}).
+ * @internal C += sum over t of op(A_t) op(B_t) in place for 2-D operands, in WebAssembly: C is copied in,
+ * the GEMM accumulates onto it, and the sum is copied back. With transposed A's and plain B's (g^T x, a
+ * weight's gradient) the A_t stack into one [sum K_t, M] and the B_t into one [sum K_t, N], so the whole
+ * sum is one GEMM with a long inner dimension; otherwise one GEMM per product. False where it cannot run
+ * (as {@link wasmMatmul}).
  */
-export function wasmMatmulAccumulate(c: Tensor, a: Tensor, b: Tensor, transA: boolean, transB: boolean): boolean {
+export function wasmMatmulAccumulate(c: Tensor, as: readonly Tensor[], bs: readonly Tensor[], transA: boolean, transB: boolean): boolean {
   const inst = load();
-  if (inst === null || a.dtype === 'int32') return false;
-  const { M, K, N } = matmulGeometry(a, b, transA, transB);
-  const el = a.dtype === 'float32' ? 4 : 8;
-  const pa = inst.data;
-  const pb = align(pa + a.size * el);
-  const pc = align(pb + b.size * el);
-  if (!reserve(inst, pc + M * N * el)) return false;
+  if (inst === null || c.dtype === 'int32' || as.length === 0) return as.length === 0;
+  const el = c.dtype === 'float32' ? 4 : 8;
+  const [M, N] = c.shape as [number, number];
+  const stacked = transA && !transB;
+  const groups = stacked ? [as.map((_, t) => t)] : as.map((_, t) => [t]);
+  const sizeA = Math.max(...groups.map((g) => g.reduce((s, t) => s + as[t]!.size, 0)));
+  const sizeB = Math.max(...groups.map((g) => g.reduce((s, t) => s + bs[t]!.size, 0)));
+  const pc = inst.data;
+  const pa = align(pc + M * N * el);
+  const pb = align(pa + sizeA * el);
+  if (!reserve(inst, pb + sizeB * el)) return false;
   const mem = el === 4 ? inst.f32 : inst.f64;
   const c0 = pc / el;
-  mem.set(a.data, pa / el);
-  mem.set(b.data, pb / el);
   mem.set(c.data, c0);
-  runGemm(inst, el === 8, M, N, K, pa, transA ? 1 : K, transA ? M : 1, pb, transB ? 1 : N, transB ? K : 1, pc, N, inst.work, 1);
+  for (const g of groups) {
+    let K = 0;
+    for (const t of g) {
+      mem.set(as[t]!.data, pa / el + K * M);
+      mem.set(bs[t]!.data, pb / el + K * N);
+      K += transA ? as[t]!.shape[0]! : as[t]!.shape[1]!;
+    }
+    runGemm(inst, el === 8, M, N, K, pa, transA ? 1 : K, transA ? M : 1, pb, transB ? 1 : N, transB ? K : 1, pc, N, inst.work, 1);
+  }
   c.data.set(mem.subarray(c0, c0 + M * N));
   return true;
 }
 
-function matmulAccumulate(c: Tensor, a: Tensor, b: Tensor, transA: boolean, transB: boolean): void {
-  const { M, K, N } = matmulGeometry(a, b, transA, transB);
-  if (M * N * K >= MIN_WORK && wasmMatmulAccumulate(c, a, b, transA, transB)) return;
-  const p = jsBackend.matmul(a, b, transA, transB).data;
+function matmulAccumulate(c: Tensor, as: readonly Tensor[], bs: readonly Tensor[], transA: boolean, transB: boolean): void {
+  const k0 = as.length > 0 ? as[0]!.shape[transA ? 0 : 1]! : 0;
+  if (as.length > 0 && c.size * k0 >= MIN_WORK && wasmMatmulAccumulate(c, as, bs, transA, transB)) return;
   const cd = c.data;
-  for (let i = 0; i < cd.length; i++) cd[i]! += p[i]!;
+  as.forEach((a, t) => {
+    const p = jsBackend.matmul(a, bs[t]!, transA, transB).data;
+    for (let i = 0; i < cd.length; i++) cd[i]! += p[i]!;
+  });
 }
 
 function matmul(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
