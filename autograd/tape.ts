@@ -385,8 +385,10 @@ export function runBackward(
 
   const prevTracking = trackAllocations(owned);
   let grads: Map<Tensor, Tensor>;
+  // Parameters do not change during a backward pass: the backend may keep them packed meanwhile.
+  const frozen = K().withFrozenLeaves?.bind(K()) ?? (<T>(f: () => T): T => f());
   try {
-    grads = withGradMode(createGraph, () => {
+    grads = frozen(() => withGradMode(createGraph, () => {
       const grads = new Map<Tensor, Tensor>();
       // Deferred products waiting to be summed into a gradient the engine alone holds, per tensor: a
       // weight's products over a sequence's steps go in as one product over all their rows (one GEMM
@@ -481,7 +483,7 @@ export function runBackward(
         t.grad = t.grad ? engineOps.add(t.grad, g) : g;
       }
       return grads;
-    });
+    }));
   } finally {
     trackAllocations(prevTracking);
   }

@@ -1,6 +1,7 @@
 import { tensor, zeros } from '../core/creation.js';
 import { check } from '../core/errors.js';
 import type { Generator } from '../core/random.js';
+import { getBackend } from '../core/kernels/index.js';
 import { fmt } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { where } from '../autograd/ops/arithmetic.js';
@@ -74,6 +75,15 @@ export function runRecurrent(op: string, cells: readonly (readonly RecurrentCell
     return unbind(unbatched ? unsqueeze(s, 1) : s, 0);
   });
 
+  // Parameters do not change during the unroll: the backend may keep them packed meanwhile.
+  const frozen = getBackend().withFrozenLeaves?.bind(getBackend()) ?? (<T>(f: () => T): T => f());
+  return frozen(() => unroll(cells, x, L, N, D, numLayers, sizes, initial, masks, unbatched, opts));
+}
+
+function unroll(
+  cells: readonly (readonly RecurrentCell[])[], x: Tensor, L: number, N: number, D: number, numLayers: number,
+  sizes: readonly number[], initial: Tensor[][], masks: Tensor[] | undefined, unbatched: boolean, opts: RunOptions,
+): [Tensor, Tensor[]] {
   // Each layer reads its input as one [L, N, F] tensor: a cell that projects its input does so for all
   // L*N rows in one matmul (as PyTorch's LSTM), then steps on the projected rows.
   let layerInput = x;

@@ -57,6 +57,12 @@ export interface Backend {
    * that nothing else reads (the engine sums a weight's gradient over a sequence's steps this way).
    */
   matmulAccumulate?(c: Tensor, as: readonly Tensor[], bs: readonly Tensor[], transA: boolean, transB: boolean): void;
+  /**
+   * Optional: runs `fn`, during which the storage of parameters (leaf tensors that require grad) does not
+   * change, so the backend may keep prepared copies of them (packed weights) until `fn` returns. The engine
+   * runs a backward pass this way, and the sequence runner an unroll.
+   */
+  withFrozenLeaves?<T>(fn: () => T): T;
   /** x W^T + b for x [N, I], W [O, I], b [O] or [N, O] or null (PyTorch's addmm), in one output buffer. */
   linear(x: Tensor, w: Tensor, b: Tensor | null): Tensor;
   /** Materialises `x` broadcast to `shape`. */

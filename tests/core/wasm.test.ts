@@ -8,7 +8,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Tensor, getBackend, getNumThreads, gradcheck, jsBackend, matmul, randn, setBackend, setNumThreads, tensor, wasmThreadsReady } from '../../index.js';
+import {
+  Generator, type Tensor, getBackend, getNumThreads, gradcheck, jsBackend, matmul, mul, nn, randn, setBackend, setNumThreads, sum, tensor, wasmThreadsReady,
+} from '../../index.js';
 import { wasmAvailable, wasmBackend, wasmBinary, wasmLinear, wasmMatmul, wasmMatmulAccumulate, wasmUnary } from '../../core/kernels/wasm/index.js';
 import { broadcastPair } from '../helpers/arbitraries.js';
 
@@ -376,5 +378,33 @@ describe.skipIf(!wasmAvailable())('worker threads for large products', () => {
   it('rejects a thread count that is not a positive integer', () => {
     expect(() => setNumThreads(0)).toThrow(/setNumThreads.*positive integer, got 0/);
     expect(() => setNumThreads(1.5)).toThrow(/positive integer/);
+  });
+});
+
+describe.skipIf(!wasmAvailable())('packed weights while parameters are frozen', () => {
+  const run = (lstm: InstanceType<typeof nn.LSTM>, x: Tensor) => {
+    lstm.parameters().forEach((p) => (p.grad = null));
+    const [out] = lstm.forward(x);
+    sum(mul(out, out)).backward();
+    return [Array.from(out.data), ...lstm.parameters().map((p) => Array.from(p.grad!.data))];
+  };
+
+  it('an LSTM unroll and its backward give the bits of unpacked products, and a weight changed between calls is repacked', () => {
+    const previous = getBackend();
+    const lstm = new nn.LSTM(16, 64, { numLayers: 2, bidirectional: true, generator: new Generator(3) });
+    const x = randn([10, 8, 16], { generator: new Generator(4) });
+    try {
+      setBackend({ ...wasmBackend, withFrozenLeaves: undefined });
+      const plain = run(lstm, x);
+      setBackend(wasmBackend);
+      expect(run(lstm, x)).toEqual(plain);
+      // In-place changes between unrolls (as an optimizer's) must be seen: nothing packed survives a call.
+      for (const p of lstm.parameters()) for (let i = 0; i < p.size; i += 7) p.data[i] = p.data[i]! * 0.5 + 0.01;
+      const packedAfter = run(lstm, x);
+      setBackend({ ...wasmBackend, withFrozenLeaves: undefined });
+      expect(run(lstm, x)).toEqual(packedAfter);
+    } finally {
+      setBackend(previous);
+    }
   });
 });

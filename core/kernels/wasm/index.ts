@@ -27,6 +27,9 @@ interface Kernels {
   heapBase(): number;
   workBytes(): number;
   gemm32: Gemm;
+  gemm32Packed: (M: number, N: number, K: number, a: number, rsA: number, csA: number, packed: number, c: number, ldc: number, work: number, accumulate: number) => void;
+  packB32All: (N: number, K: number, b: number, rsB: number, csB: number, dst: number) => void;
+  packedBytes32: (N: number, K: number) => number;
   gemm64: Gemm;
   binary32: Binary;
   binary64: Binary;
@@ -42,6 +45,8 @@ interface Instance {
   /** Packing scratch (workBytes() long) of this thread, then one per worker, then the operands from `data` on. */
   readonly work: number;
   data: number;
+  /** Where the operands start when no packed weights are kept (after the packing scratch). */
+  base: number;
   /** Worker threads for large products: only with the shared-memory build. */
   readonly pool: ThreadPool | null;
   /** Views of the whole memory, renewed when it grows (growing detaches the old buffer). */
@@ -118,7 +123,8 @@ function load(): Instance | null {
     const work = align(k.heapBase());
     const pool = module ? new ThreadPool(module, memory, MAX_WORKERS) : null;
     const buffer = memory.buffer;
-    instance = { k, memory, work, data: align(work + k.workBytes()), pool, buffer, f32: new Float32Array(buffer), f64: new Float64Array(buffer) };
+    const data = align(work + k.workBytes());
+    instance = { k, memory, work, data, base: data, pool, buffer, f32: new Float32Array(buffer), f64: new Float64Array(buffer) };
     if (pool) startWorkers(instance, threads - 1);
   } catch {
     instance = null;
@@ -154,9 +160,11 @@ export function processorCount(): number {
 function startWorkers(inst: Instance, n: number): void {
   const started = inst.pool!.grow(n);
   const end = align(inst.work + (1 + started) * align(inst.k.workBytes()));
-  if (end > inst.data) {
+  if (end > inst.base) {
     if (!reserve(inst, end)) return;
-    inst.data = end;
+    inst.data = inst.data + (end - inst.base);
+    inst.base = end;
+    packed.clear();
   }
 }
 
@@ -204,6 +212,47 @@ export async function wasmThreadsReady(): Promise<number> {
   const inst = load();
   if (!inst?.pool || threads === 1 || inst.pool.broken) return 1;
   return 1 + (await inst.pool.whenReady(threads - 1));
+}
+
+// ------------------------------------------------------------------------------------- packed weights
+
+// While the caller guarantees that parameters do not change (a backward pass, a sequence's unroll: see
+// withFrozenLeaves), a float32 weight used as B is packed once into memory kept after the scratch, and
+// every later product with it skips copying and packing it. The packed copies go when the outermost
+// frozen region ends.
+let frozen = 0;
+const packed = new Map<string, Map<TypedArray, number>>();
+const PACKED_MAX = 64 * 2 ** 20; // bytes of packed weights at most
+
+function withFrozenLeaves<T>(fn: () => T): T {
+  frozen++;
+  try {
+    return fn();
+  } finally {
+    if (--frozen === 0 && packed.size > 0) {
+      packed.clear();
+      if (instance) instance.data = instance.base;
+    }
+  }
+}
+
+/** The address of op(B) packed for gemm32Packed, packing it now if needed; null when B is not a frozen float32 parameter. */
+function packedB(inst: Instance, b: Tensor, K: number, N: number, rsB: number, csB: number): number | null {
+  if (frozen === 0 || threads > 1 || b.dtype !== 'float32' || b.node !== null || !b.requiresGrad) return null;
+  const key = `${K}x${N}:${rsB},${csB}`;
+  let byData = packed.get(key);
+  const at = byData?.get(b.data);
+  if (at !== undefined) return at;
+  const bytes = inst.k.packedBytes32(N, K);
+  const start = inst.data;
+  const end = align(start + bytes);
+  if (end - inst.base > PACKED_MAX || !reserve(inst, align(end + b.size * 4))) return null;
+  inst.f32.set(b.data, end / 4);
+  inst.k.packB32All(N, K, end, rsB, csB, start);
+  inst.data = end;
+  if (!byData) packed.set(key, (byData = new Map()));
+  byData.set(b.data, start);
+  return start;
 }
 
 /**
@@ -288,22 +337,25 @@ export function wasmMatmul(a: Tensor, b: Tensor, transA: boolean, transB: boolea
   const count = sizeOf(batch);
   const f32 = a.dtype === 'float32';
   const el = f32 ? 4 : 8;
-  const pa = inst.data;
-  const pb = align(pa + a.size * el);
-  const pc = align(pb + b.size * el);
-  const size = count * M * N;
-  if (!reserve(inst, pc + size * el)) return null;
-  const { work } = inst;
-  const mem = f32 ? inst.f32 : inst.f64;
-  mem.set(a.data, pa / el);
-  mem.set(b.data, pb / el);
   // op(A)(i, k) is at i*rsA + k*csA: a transpose is only a swap of strides, absorbed by packing.
   const rsA = transA ? 1 : K;
   const csA = transA ? M : 1;
   const rsB = transB ? 1 : N;
   const csB = transB ? K : 1;
+  const pinned = b.ndim === 2 && (count === 1 || !transA) ? packedB(inst, b, K, N, rsB, csB) : null;
+  const pa = inst.data;
+  const pb = align(pa + a.size * el);
+  const pc = pinned === null ? align(pb + b.size * el) : pb;
+  const size = count * M * N;
+  if (!reserve(inst, pc + size * el)) return null;
+  const { work } = inst;
+  const mem = f32 ? inst.f32 : inst.f64;
+  mem.set(a.data, pa / el);
+  if (pinned === null) mem.set(b.data, pb / el);
   if (size === 0) {
     // nothing to compute
+  } else if (pinned !== null) {
+    inst.k.gemm32Packed(count * M, N, K, pa, rsA, csA, pinned, pc, N, work, 0);
   } else if (count === 1 || (!transA && sizeOf(batchB) === 1)) {
     // One B for every batch: the batch stacks into the rows of a single taller product.
     runGemm(inst, !f32, count * M, N, K, pa, rsA, csA, pb, rsB, csB, pc, N, work, 0);
@@ -381,16 +433,18 @@ export function wasmLinear(x: Tensor, w: Tensor, b: Tensor | null): Tensor | nul
   const [N, I] = x.shape as [number, number];
   const O = w.shape[0]!;
   const el = x.dtype === 'float32' ? 4 : 8;
+  // op(B)(k, j) = W[j, k]: B is W read with swapped strides.
+  const pinned = packedB(inst, w, I, O, 1, I);
   const px = inst.data;
   const pw = align(px + x.size * el);
-  const pc = align(pw + w.size * el);
+  const pc = pinned === null ? align(pw + w.size * el) : pw;
   const size = N * O;
   if (!reserve(inst, pc + size * el)) return null;
   const { work } = inst;
   const mem = el === 4 ? inst.f32 : inst.f64;
   const c = pc / el;
   mem.set(x.data, px / el);
-  mem.set(w.data, pw / el);
+  if (pinned === null) mem.set(w.data, pw / el);
   if (b && size > 0) {
     if (b.size === size) {
       mem.set(b.data, c);
@@ -400,8 +454,8 @@ export function wasmLinear(x: Tensor, w: Tensor, b: Tensor | null): Tensor | nul
       for (let rows = 1; rows < N; rows *= 2) mem.copyWithin(c + rows * O, c, c + Math.min(rows, N - rows) * O);
     }
   }
-  // op(B)(k, j) = W[j, k]: B is W read with swapped strides.
-  if (size > 0) runGemm(inst, el === 8, N, O, I, px, I, 1, pw, 1, I, pc, O, work, b ? 1 : 0);
+  if (size > 0 && pinned !== null) inst.k.gemm32Packed(N, O, I, px, I, 1, pinned, pc, O, work, b ? 1 : 0);
+  else if (size > 0) runGemm(inst, el === 8, N, O, I, px, I, 1, pw, 1, I, pc, O, work, b ? 1 : 0);
   return new Tensor(copyOut(mem, c, size, x.dtype), [N, O], x.dtype);
 }
 
@@ -503,6 +557,7 @@ export const wasmBackend: Backend = {
   matmul,
   matmulAccumulate,
   linear,
+  withFrozenLeaves,
   unary: (op, x) => (x.size >= MIN_MAP && wasmUnary(op, x)) || jsBackend.unary(op, x),
   binary: (op, a, b) => (Math.max(a.size, b.size) >= MIN_ZIP && wasmBinary(op, a, b)) || jsBackend.binary(op, a, b),
 };

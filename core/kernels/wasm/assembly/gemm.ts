@@ -155,6 +155,46 @@ export function gemm32(
   b: usize, rsB: i32, csB: i32,
   c: usize, ldc: i32, work: usize, accumulate: bool,
 ): void {
+  gemm32Impl(M, N, K, a, rsA, csA, b, rsB, csB, c, ldc, work, accumulate, 0);
+}
+
+/** gemm32 with op(B) already packed by packB32All at `packed` (a B used for many products is packed once). */
+export function gemm32Packed(
+  M: i32, N: i32, K: i32,
+  a: usize, rsA: i32, csA: i32,
+  packed: usize,
+  c: usize, ldc: i32, work: usize, accumulate: bool,
+): void {
+  gemm32Impl(M, N, K, a, rsA, csA, 0, 0, 0, c, ldc, work, accumulate, packed);
+}
+
+/** Bytes packB32All writes for a K x N op(B): its panels, each padded to whole slivers of NR32 columns. */
+export function packedBytes32(N: i32, K: i32): usize {
+  let total: usize = 0;
+  for (let jc = 0; jc < N; jc += NC) total += <usize>K * <usize>((min(NC, N - jc) + NR32 - 1) / NR32 * NR32) * 4;
+  return total;
+}
+
+/** Packs all of op(B) (K x N) at `dst`, panel after panel in the order gemm32 visits them. */
+export function packB32All(N: i32, K: i32, b: usize, rsB: i32, csB: i32, dst: usize): void {
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min(NC, N - jc);
+    const ncPad = (nc + NR32 - 1) / NR32 * NR32;
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min(KC, K - pc);
+      packB32(kc, nc, b + <usize>(pc * rsB + jc * csB) * 4, rsB, csB, dst);
+      dst += <usize>(kc * ncPad) * 4;
+    }
+  }
+}
+
+// The loop nest of gemm32; B's panels are packed here, or read in order from `packed` when it is not 0.
+@inline function gemm32Impl(
+  M: i32, N: i32, K: i32,
+  a: usize, rsA: i32, csA: i32,
+  b: usize, rsB: i32, csB: i32,
+  c: usize, ldc: i32, work: usize, accumulate: bool, packed: usize,
+): void {
   if (K == 0) {
     if (!accumulate) for (let i = 0; i < M; i++) memory.fill(c + <usize>(i * ldc) * 4, 0, <usize>N * 4);
     return;
@@ -163,18 +203,26 @@ export function gemm32(
   const pb = pa + <usize>(MC * KC) * 4;
   const tile = pb + <usize>(KC * NC) * 4;
   const ldcBytes = <usize>ldc * 4;
+  let next = packed;
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc);
+    const ncPad = (nc + NR32 - 1) / NR32 * NR32;
     for (let pc = 0; pc < K; pc += KC) {
       const kc = min(KC, K - pc);
       const acc = pc > 0 || accumulate;
-      packB32(kc, nc, b + <usize>(pc * rsB + jc * csB) * 4, rsB, csB, pb);
+      let panel = pb;
+      if (packed != 0) {
+        panel = next;
+        next += <usize>(kc * ncPad) * 4;
+      } else {
+        packB32(kc, nc, b + <usize>(pc * rsB + jc * csB) * 4, rsB, csB, pb);
+      }
       for (let ic = 0; ic < M; ic += MC) {
         const mc = min(MC, M - ic);
         packA32(mc, kc, a + <usize>(ic * rsA + pc * csA) * 4, rsA, csA, pa);
         for (let jr = 0; jr < nc; jr += NR32) {
           const nr = min(NR32, nc - jr);
-          const sb = pb + <usize>(jr * kc) * 4;
+          const sb = panel + <usize>(jr * kc) * 4;
           for (let ir = 0; ir < mc; ir += MR32) {
             const mr = min(MR32, mc - ir);
             const sa = pa + <usize>(ir * kc) * 4;

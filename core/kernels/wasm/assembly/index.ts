@@ -1,5 +1,5 @@
 // The entry of the WebAssembly module: everything exported here is callable from the TypeScript glue.
-export { gemm32, gemm64, workBytes } from './gemm';
+export { gemm32, gemm32Packed, gemm64, packB32All, packedBytes32, workBytes } from './gemm';
 export { actGrad32, actGrad64, binary32, binary64, unary32, unary64 } from './elementwise';
 
 /** The first byte of linear memory that no static data uses: the glue lays out its buffers from here. */
