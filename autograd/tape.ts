@@ -449,7 +449,9 @@ export function runBackward(
             if (K().matmulAccumulate && !anomaly && prev && owned?.has(prev.data) && refs.get(prev.data) === 1 && shapeEq(prev.shape, productShape(gi))) {
               hold(gi.a);
               hold(gi.b);
-              pending.set(x, [...(pending.get(x) ?? []), gi]);
+              const queued = pending.get(x);
+              if (queued) queued.push(gi);
+              else pending.set(x, [gi]);
               pendingSize += gi.a.size + gi.b.size;
               if (pendingSize > PENDING_MAX) for (const t of [...pending.keys()]) flush(t);
               return;
