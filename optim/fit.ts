@@ -250,7 +250,8 @@ export async function fit<E>(model: Module, data: readonly E[], opts: FitOptions
 
 /**
  * Stops training after `patience` epochs (at least 1) in which a logged value did not improve, as Keras's EarlyStopping;
- * optionally puts back the best epoch's weights.
+ * with `restoreBestWeights`, the best epoch's weights are put back when training ends, whether it stopped
+ * early or ran all its epochs (as Keras 3). With `patience` at least the number of epochs it only keeps the best.
  * @example
  * ```ts
  * callbacks: [earlyStopping({ monitor: 'valLoss', patience: 2, restoreBestWeights: true })]
@@ -265,14 +266,17 @@ export function earlyStopping(opts: { monitor?: string; patience?: number; minDe
   let best = mode === 'min' ? Infinity : -Infinity;
   let wait = 0;
   let bestWeights: Record<string, Tensor> | undefined;
+  let model: EpochContext['model'] | undefined;
   return {
     onTrainBegin() {
       best = mode === 'min' ? Infinity : -Infinity;
       wait = 0;
+      bestWeights = undefined;
     },
     onEpochEnd(ctx) {
       const v = ctx.logs[monitor];
       check(v !== undefined, 'earlyStopping', () => `'${monitor}' is not logged (logged: ${Object.keys(ctx.logs).join(', ')})`);
+      model = ctx.model;
       const better = mode === 'min' ? v < best - minDelta : v > best + minDelta;
       if (better) {
         best = v;
@@ -280,8 +284,10 @@ export function earlyStopping(opts: { monitor?: string; patience?: number; minDe
         if (opts.restoreBestWeights) bestWeights = Object.fromEntries(Object.entries(ctx.model.stateDict()).map(([k, t]) => [k, new Tensor(t.data.slice(), t.shape, t.dtype)]));
       } else if (++wait >= Math.max(patience, 1)) {
         ctx.stop();
-        if (bestWeights) ctx.model.loadStateDict(bestWeights);
       }
+    },
+    onTrainEnd() {
+      if (bestWeights) model?.loadStateDict(bestWeights);
     },
   };
 }

@@ -9,7 +9,7 @@
  *   npx tsx examples/pos-tagging/main.ts --help
  * @module
  */
-import { Generator, type Tensor, manualSeed, nn, noGrad, optim } from '../../index.js';
+import { Generator, manualSeed, nn, noGrad, optim } from '../../index.js';
 import {
   ExitError, type FlagSpecs, type Io, OutputDir, consoleIo, defaultOutDir, formatTable, lineChart, parseFlags, readDataText,
   runIfScript, runMain,
@@ -118,7 +118,6 @@ export function main(argv: string[], io: Io = consoleIo): Promise<number> {
       generator,
     );
     const optimizer = new optim.Adam(model.parameters(), { lr });
-    let best = { epoch: 0, valAccuracy: -1, weights: {} as Record<string, Tensor> };
     const t0 = performance.now();
     const history = await optim.fit(model, trainEx, {
       epochs,
@@ -132,15 +131,11 @@ export function main(argv: string[], io: Io = consoleIo): Promise<number> {
       ...(flags.clip > 0 ? { clipGradNorm: flags.clip } : {}),
       generator: new Generator(flags.seed + 1),
       progress: io === consoleIo ? true : { write: (t: string) => io.log(t.trimEnd()) },
-      callbacks: [
-        optim.onEpochEnd(({ epoch, logs, model: m }) => {
-          if (logs.valAccuracy! > best.valAccuracy)
-            best = { epoch: epoch + 1, valAccuracy: logs.valAccuracy!, weights: Object.fromEntries(Object.entries(m.stateDict()).map(([k, t]) => [k, t.clone().detach()])) };
-        }),
-      ],
+      // Patience of all the epochs: it never stops early, and puts back the best epoch's weights at the end.
+      callbacks: [optim.earlyStopping({ monitor: 'valAccuracy', patience: epochs, restoreBestWeights: true })],
     });
     const trainSeconds = (performance.now() - t0) / 1000;
-    model.loadStateDict(best.weights);
+    const best = { epoch: history.valAccuracy!.indexOf(Math.max(...history.valAccuracy!)) + 1 };
 
     // token accuracy, overall and on the words seen / not seen in training (as written)
     const mft = new MostFrequentTag(train);

@@ -119,7 +119,6 @@ export function main(argv: string[], io: Io = consoleIo): Promise<number> {
     const generator = new Generator(flags.seed);
     const model = new SentimentRNN({ cell, vocabSize: vocab.size, embed, hidden, dropout, wordDropout }, generator);
     const optimizer = new optim.Adam(model.parameters(), { lr });
-    let best = { epoch: 0, valAccuracy: -1, weights: {} as Record<string, Tensor> };
     const t0 = performance.now();
     const history = await optim.fit(model, trainEx, {
       epochs,
@@ -133,15 +132,11 @@ export function main(argv: string[], io: Io = consoleIo): Promise<number> {
       ...(flags.clip > 0 ? { clipGradNorm: flags.clip } : {}),
       generator: new Generator(flags.seed + 1),
       progress: io === consoleIo ? true : { write: (t: string) => io.log(t.trimEnd()) },
-      callbacks: [
-        optim.onEpochEnd(({ epoch, logs, model: m }) => {
-          if (logs.valAccuracy! > best.valAccuracy)
-            best = { epoch: epoch + 1, valAccuracy: logs.valAccuracy!, weights: Object.fromEntries(Object.entries(m.stateDict()).map(([k, t]) => [k, t.clone().detach()])) };
-        }),
-      ],
+      // Patience of all the epochs: it never stops early, and puts back the best epoch's weights at the end.
+      callbacks: [optim.earlyStopping({ monitor: 'valAccuracy', patience: epochs, restoreBestWeights: true })],
     });
     const trainSeconds = (performance.now() - t0) / 1000;
-    model.loadStateDict(best.weights);
+    const best = { epoch: history.valAccuracy!.indexOf(Math.max(...history.valAccuracy!)) + 1 };
     const batchesOf = (xs: Example[]) => optim.batches(xs, 256).map(collate);
     const classify = (xs: Example[]) => predictClasses(model, batchesOf(xs), (b) => model.forward(b.input, b.lengths!));
     const labels = (xs: Example[]) => xs.map((e) => e.label);

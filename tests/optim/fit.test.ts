@@ -175,5 +175,20 @@ describe('training helpers', () => {
       ],
     });
     expect(Array.from(m2.stateDict().weight!.data)).toEqual(best);
+    // ... also when training runs all its epochs (patience never reached).
+    const m3 = new nn.Linear(1, 1, { generator: new Generator(0) });
+    epochLosses = [5, 1, 2, 3];
+    k = 0;
+    const best3: number[] = [];
+    const h3 = await optim.fit(m3, data, {
+      epochs: 4, optimizer: new optim.SGD(m3.parameters(), { lr: 0.1 }) as never, progress: quiet,
+      loss: (out, y) => out.sub(y).pow(2).sum().add(epochLosses[k++]!),
+      callbacks: [
+        optim.onEpochEnd(({ epoch, model }) => void (epoch === 1 && best3.push(...Array.from(model.stateDict().weight!.data)))),
+        optim.earlyStopping({ monitor: 'loss', patience: 4, restoreBestWeights: true }),
+      ],
+    });
+    expect(h3.epoch).toEqual([1, 2, 3, 4]);
+    expect(Array.from(m3.stateDict().weight!.data)).toEqual(best3);
   });
 });
