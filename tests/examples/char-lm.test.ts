@@ -4,55 +4,44 @@
  * value, missing data file, missing or mismatched checkpoint) stops with a clear message and a non-zero
  * exit code. Skipped when ../shared/data is absent.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { readMetrics, runner, scratchFolder } from '../helpers/examples.js';
 import { main } from '../../examples/char-lm/main.js';
-import type { Io } from '../../examples/shared/index.js';
 
 const dataFile = new URL('../../../shared/data/char-text-generation/moby-dick.txt', import.meta.url);
-const root = mkdtempSync(path.join(tmpdir(), 'tapegrad-char-lm-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = scratchFolder('char-lm');
 
-function recorder(): Io & { out: string[]; err: string[]; text(): string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, log: (t) => out.push(t), error: (t) => err.push(t), text: () => [...out, ...err].join('\n') };
-}
-const run = async (...argv: string[]) => {
-  const io = recorder();
-  const code = await main(argv, io);
-  return { code, io };
-};
-const metrics = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'metrics.json'), 'utf8'));
+const run = runner(main);
+const metrics = readMetrics;
 
 describe('char-lm: usage errors', () => {
   it('--help prints the flags and exits 0', async () => {
-    const { code, io } = await run('--help');
+    const { code, out } = await run('--help');
     expect(code).toBe(0);
-    expect(io.out.join('\n')).toMatch(/Usage: npm run demo -- \[flags\]/);
+    expect(out).toMatch(/Usage: npm run demo -- \[flags\]/);
     for (const flag of ['--epochs', '--hidden', '--seq-len', '--batch', '--lr', '--seed', '--out', '--resume', '--sample-len', '--temperature', '--prompt', '--smoke'])
-      expect(io.out.join('\n')).toContain(flag);
+      expect(out).toContain(flag);
   });
 
   it('an unknown flag or a bad value exits 2 naming the flag', async () => {
     let r = await run('--epoch', '3');
     expect(r.code).toBe(2);
-    expect(r.io.err.join('\n')).toMatch(/unknown flag --epoch; did you mean --epochs\?/);
+    expect(r.err).toMatch(/unknown flag --epoch; did you mean --epochs\?/);
     r = await run('--temperature', 'hot');
     expect(r.code).toBe(2);
-    expect(r.io.err.join('\n')).toMatch(/--temperature expects a number, got 'hot'/);
+    expect(r.err).toMatch(/--temperature expects a number, got 'hot'/);
     r = await run('--prompt', '');
     expect(r.code).toBe(2);
-    expect(r.io.err.join('\n')).toMatch(/--prompt must not be empty/);
+    expect(r.err).toMatch(/--prompt must not be empty/);
   });
 
   it('a missing data file exits 1 naming the path tried', async () => {
     const missing = path.join(root, 'no-such-book.txt');
-    const { code, io } = await run('--smoke', '--data', missing, '--out', path.join(root, 'missing'));
+    const { code, err } = await run('--smoke', '--data', missing, '--out', path.join(root, 'missing'));
     expect(code).toBe(1);
-    expect(io.err.join('\n')).toContain(`data file moby-dick.txt not found; looked at:\n  ${missing}`);
+    expect(err).toContain(`data file moby-dick.txt not found; looked at:\n  ${missing}`);
   });
 });
 
@@ -60,8 +49,8 @@ describe.skipIf(!existsSync(dataFile))('char-lm: smoke run on Moby-Dick', () => 
   const a = path.join(root, 'a');
 
   it('trains (the loss decreases), evaluates, samples and writes charts, metrics, sample and checkpoint', async () => {
-    const { code, io } = await run('--smoke', '--out', a, '--epochs', '3');
-    expect(code, io.text()).toBe(0);
+    const { code, out, text } = await run('--smoke', '--out', a, '--epochs', '3');
+    expect(code, text).toBe(0);
     const m = metrics(a);
     expect(m.history.epoch).toEqual([1, 2, 3]);
     expect(m.history.loss[0]).toBeGreaterThan(m.history.loss.at(-1));
@@ -76,16 +65,16 @@ describe.skipIf(!existsSync(dataFile))('char-lm: smoke run on Moby-Dick', () => 
     }
     expect(existsSync(path.join(a, 'checkpoint.safetensors'))).toBe(true);
     expect(existsSync(path.join(a, 'sample.txt'))).toBe(true);
-    expect(io.out.join('\n')).toMatch(/LSTM, whole validation text \(streamed\)/);
-    expect(io.out.join('\n')).toMatch(/epoch 3\/3 \d+\/\d+ {2}loss/); // the progress bar, as plain lines
+    expect(out).toMatch(/LSTM, whole validation text \(streamed\)/);
+    expect(out).toMatch(/epoch 3\/3 \d+\/\d+ {2}loss/); // the progress bar, as plain lines
   });
 
   it('--resume continues from the checkpoint and gives the same numbers as an uninterrupted run', async () => {
     const b = path.join(root, 'b');
     expect((await run('--smoke', '--out', b, '--epochs', '2')).code).toBe(0);
-    const { code, io } = await run('--smoke', '--out', b, '--epochs', '3', '--resume');
-    expect(code, io.text()).toBe(0);
-    expect(io.out.join('\n')).toMatch(/resuming from .* after epoch 2/);
+    const { code, out, text } = await run('--smoke', '--out', b, '--epochs', '3', '--resume');
+    expect(code, text).toBe(0);
+    expect(out).toMatch(/resuming from .* after epoch 2/);
     expect(metrics(b).history).toEqual(metrics(a).history);
     expect(metrics(b).valBitsPerChar).toBe(metrics(a).valBitsPerChar);
   });
@@ -93,16 +82,16 @@ describe.skipIf(!existsSync(dataFile))('char-lm: smoke run on Moby-Dick', () => 
   it('--resume refuses a missing checkpoint or one from another model, with exit code 1', async () => {
     let r = await run('--smoke', '--resume', '--out', path.join(root, 'empty'));
     expect(r.code).toBe(1);
-    expect(r.io.err.join('\n')).toMatch(/--resume: no checkpoint at .*checkpoint\.safetensors; run once without --resume/);
+    expect(r.err).toMatch(/--resume: no checkpoint at .*checkpoint\.safetensors; run once without --resume/);
 
     const c = path.join(root, 'c');
     cpSync(a, c, { recursive: true });
     r = await run('--smoke', '--resume', '--out', c, '--hidden', '20', '--epochs', '4');
     expect(r.code).toBe(1);
-    expect(r.io.err.join('\n')).toMatch(/the checkpoint .* is from another model or run: it was trained with --hidden 32 \(now 20\)/);
+    expect(r.err).toMatch(/the checkpoint .* is from another model or run: it was trained with --hidden 32 \(now 20\)/);
     r = await run('--resume', '--out', c, '--epochs', '4', '--steps-per-epoch', '1', '--batch', '2');
     expect(r.code).toBe(1);
-    expect(r.io.err.join('\n')).toMatch(/its vocabulary differs/);
+    expect(r.err).toMatch(/its vocabulary differs/);
     expect(metrics(c).history.epoch).toEqual([1, 2, 3]); // nothing was trained or written
   });
 });

@@ -5,32 +5,21 @@
  * bad value, missing data file, a checkpoint of another model) exits non-zero with a clear message.
  * Training tests are skipped when ../shared/data is absent.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { readMetrics, runner, scratchFolder } from '../helpers/examples.js';
 import { Generator, gradcheck, nn, randn, sum } from '../../index.js';
 import { main as charLm } from '../../examples/char-lm/main.js';
 import { main } from '../../examples/custom-cell/main.js';
 import { MGUCell } from '../../examples/custom-cell/mgu.js';
-import type { Io } from '../../examples/shared/index.js';
 
 const dataFile = new URL('../../../shared/data/time-series-forecasting/sunspots.csv', import.meta.url);
 const bookFile = new URL('../../../shared/data/char-text-generation/moby-dick.txt', import.meta.url);
-const root = mkdtempSync(path.join(tmpdir(), 'tapegrad-custom-cell-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = scratchFolder('custom-cell');
 
-function recorder(): Io & { out: string[]; err: string[]; text(): string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, log: (t) => out.push(t), error: (t) => err.push(t), text: () => [...out, ...err].join('\n') };
-}
-const run = async (...argv: string[]) => {
-  const io = recorder();
-  const code = await main(argv, io);
-  return { code, io };
-};
-const metrics = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'metrics.json'), 'utf8'));
+const run = runner(main);
+const metrics = readMetrics;
 
 describe('MGUCell', () => {
   it('follows the RecurrentCell contract: one step, and two bidirectional layers on the sequence runner', () => {
@@ -64,23 +53,23 @@ describe('custom-cell: usage errors', () => {
   it('--help exits 0; an unknown flag or a bad value exits 2 naming the flag', async () => {
     let r = await run('--help');
     expect(r.code).toBe(0);
-    expect(r.io.out.join('\n')).toMatch(/--cell <mgu\|gru>/);
+    expect(r.out).toMatch(/--cell <mgu\|gru>/);
     r = await run('--celll', 'gru');
     expect(r.code).toBe(2);
-    expect(r.io.err.join('\n')).toMatch(/unknown flag --celll; did you mean --cell\?/);
+    expect(r.err).toMatch(/unknown flag --celll; did you mean --cell\?/);
     r = await run('--cell', 'lstm');
     expect(r.code).toBe(2);
-    expect(r.io.err.join('\n')).toMatch(/--cell expects one of mgu, gru, got 'lstm'/);
+    expect(r.err).toMatch(/--cell expects one of mgu, gru, got 'lstm'/);
     r = await run('--window', '0');
     expect(r.code).toBe(2);
-    expect(r.io.err.join('\n')).toMatch(/--window expects an integer >= 1, got '0'/);
+    expect(r.err).toMatch(/--window expects an integer >= 1, got '0'/);
   });
 
   it('a missing data file exits 1 naming the path tried', async () => {
     const missing = path.join(root, 'nope.csv');
-    const { code, io } = await run('--smoke', '--data', missing, '--out', path.join(root, 'missing'));
+    const { code, err } = await run('--smoke', '--data', missing, '--out', path.join(root, 'missing'));
     expect(code).toBe(1);
-    expect(io.err.join('\n')).toContain(`data file sunspots.csv not found; looked at:\n  ${missing}`);
+    expect(err).toContain(`data file sunspots.csv not found; looked at:\n  ${missing}`);
   });
 });
 
@@ -88,8 +77,8 @@ describe.skipIf(!existsSync(dataFile))('custom-cell: smoke run on the sunspots',
   const a = path.join(root, 'a');
 
   it('gradchecks, trains (the loss decreases), tests and writes charts, metrics and checkpoint', async () => {
-    const { code, io } = await run('--smoke', '--out', a);
-    expect(code, io.text()).toBe(0);
+    const { code, text } = await run('--smoke', '--out', a);
+    expect(code, text).toBe(0);
     const m = metrics(a);
     expect(m.gradcheck.every((c: { ok: boolean }) => c.ok)).toBe(true);
     expect(m.history.epoch).toEqual([1, 2, 3]);
@@ -104,12 +93,12 @@ describe.skipIf(!existsSync(dataFile))('custom-cell: smoke run on the sunspots',
   it('--resume goes on to the same result as an uninterrupted run; the built-in GRU runs in the same place', async () => {
     const b = path.join(root, 'b');
     expect((await run('--smoke', '--out', b, '--epochs', '2')).code).toBe(0);
-    const { code, io } = await run('--smoke', '--out', b, '--resume');
-    expect(code, io.text()).toBe(0);
+    const { code, text } = await run('--smoke', '--out', b, '--resume');
+    expect(code, text).toBe(0);
     expect(metrics(b).history).toEqual(metrics(a).history);
     expect(metrics(b).testRmse).toBe(metrics(a).testRmse);
     const g = await run('--smoke', '--cell', 'gru', '--out', path.join(root, 'gru'));
-    expect(g.code, g.io.text()).toBe(0);
+    expect(g.code, g.text).toBe(0);
   });
 
   it('--resume refuses a checkpoint of another model or another example, with exit code 1', async () => {
@@ -117,13 +106,13 @@ describe.skipIf(!existsSync(dataFile))('custom-cell: smoke run on the sunspots',
     cpSync(a, c, { recursive: true });
     let r = await run('--smoke', '--resume', '--out', c, '--cell', 'gru');
     expect(r.code).toBe(1);
-    expect(r.io.err.join('\n')).toMatch(/is from another model or run: it was trained with --cell mgu \(now gru\)/);
+    expect(r.err).toMatch(/is from another model or run: it was trained with --cell mgu \(now gru\)/);
     if (existsSync(bookFile)) {
       const lm = path.join(root, 'lm');
-      expect(await charLm(['--smoke', '--epochs', '1', '--out', lm], recorder())).toBe(0);
+      expect((await runner(charLm)('--smoke', '--epochs', '1', '--out', lm)).code).toBe(0);
       r = await run('--smoke', '--resume', '--out', lm);
       expect(r.code).toBe(1);
-      expect(r.io.err.join('\n')).toMatch(/it was written by the char-lm example, not custom-cell/);
+      expect(r.err).toMatch(/it was written by the char-lm example, not custom-cell/);
     }
   });
 });

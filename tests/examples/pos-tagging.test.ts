@@ -3,26 +3,18 @@
  * written, and bad input (unknown flag, bad value, missing or malformed data file) stops with a clear
  * message and a non-zero exit code. The data tests are skipped when ../shared/data is absent.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { runner, scratchFolder } from '../helpers/examples.js';
 import { parseBrown, simplifyTag } from '../../examples/pos-tagging/data.js';
 import { main } from '../../examples/pos-tagging/main.js';
 import { MostFrequentTag, wordShape } from '../../examples/pos-tagging/model.js';
-import type { Io } from '../../examples/shared/index.js';
 
 const dataFile = new URL('../../../shared/data/sequence-labelling/brown-news.txt', import.meta.url);
-const root = mkdtempSync(path.join(tmpdir(), 'tapegrad-pos-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = scratchFolder('pos');
 
-const run = async (...argv: string[]) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { log: (t) => out.push(t), error: (t) => err.push(t) };
-  const code = await main(argv, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-};
+const run = runner(main);
 
 describe('pos-tagging: data and baseline', () => {
   it('strips fw-, -tl, -hl and -nc and keeps everything else', () => {

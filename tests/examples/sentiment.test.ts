@@ -3,26 +3,18 @@
  * written, and bad input (unknown flag, bad value, missing or malformed data) stops with a clear message
  * and a non-zero exit code. The data tests are skipped when ../shared/data is absent.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { runner, scratchFolder } from '../helpers/examples.js';
 import { main } from '../../examples/sentiment/main.js';
 import { stratifiedSplit, tokenize } from '../../examples/sentiment/data.js';
-import type { Io } from '../../examples/shared/index.js';
 
 const dataDir = fileURLToPath(new URL('../../../shared/data/sentiment-classification/', import.meta.url));
-const root = mkdtempSync(path.join(tmpdir(), 'tapegrad-sentiment-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = scratchFolder('sentiment');
 
-const run = async (...argv: string[]) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { log: (t) => out.push(t), error: (t) => err.push(t) };
-  const code = await main(argv, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-};
+const run = runner(main);
 
 describe('sentiment: data helpers', () => {
   it('tokenizes into lower-case words, keeping inner apostrophes and ! and ?', () => {

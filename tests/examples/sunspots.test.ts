@@ -4,25 +4,17 @@
  * malformed data file) stops with a clear message and a non-zero exit code. The data tests are skipped
  * when ../shared/data is absent.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { readMetrics, runner, scratchFolder } from '../helpers/examples.js';
 import { main } from '../../examples/sunspots/main.js';
-import type { Io } from '../../examples/shared/index.js';
 
 const dataFile = new URL('../../../shared/data/time-series-forecasting/sunspots.csv', import.meta.url);
-const root = mkdtempSync(path.join(tmpdir(), 'tapegrad-sunspots-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = scratchFolder('sunspots');
 
-const run = async (...argv: string[]) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { log: (t) => out.push(t), error: (t) => err.push(t) };
-  const code = await main(argv, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-};
-const metrics = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'metrics.json'), 'utf8'));
+const run = runner(main);
+const metrics = readMetrics;
 
 describe('sunspots: usage errors', () => {
   it('--help lists the flags and exits 0', async () => {
