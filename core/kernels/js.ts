@@ -48,15 +48,9 @@ function out(shape: readonly number[], dtype: DType, zero = true): Tensor {
   return new Tensor(allocate(dtype, sizeOf(shape), zero), shape, dtype);
 }
 
-// Kernels specialised per op: V8 shares type feedback among closures made by one factory, so each op that
-// should get its own inlined loop is a separate function below (sameShape) rather than a closure over f.
-const specialised = new Map<string, unknown>();
-function copyFor<T>(key: string, make: () => T): T {
-  let f = specialised.get(key) as T | undefined;
-  if (f === undefined) specialised.set(key, (f = make()));
-  return f;
-}
-
+// The hot same-shape loops, one function per op: V8 keeps type feedback per function (closures from one
+// factory share it), so each loop stays monomorphic with its arithmetic inlined, where the generic loop
+// below calls f at every element.
 type Loop2 = (o: TypedArray, a: TypedArray, b: TypedArray) => void;
 const sameShape: Partial<Record<BinaryKernel, Loop2>> = {
   add: (o, a, b) => { for (let i = 0; i < o.length; i++) o[i] = a[i]! + b[i]!; },
@@ -67,64 +61,56 @@ const sameShape: Partial<Record<BinaryKernel, Loop2>> = {
   sigmoidBackward: (o, g, y) => { for (let i = 0; i < o.length; i++) o[i] = g[i]! * y[i]! * (1 - y[i]!); },
 };
 
-function makeMap(f: F1) {
-  return (x: Tensor): Tensor => {
-    const y = out(x.shape, x.dtype, false);
-    const a = x.data;
-    const o = y.data;
-    for (let i = 0; i < a.length; i++) o[i] = f(a[i]!);
-    return y;
-  };
-}
-
 function map(x: Tensor, f: F1): Tensor {
-  return makeMap(f)(x);
+  const y = out(x.shape, x.dtype, false);
+  const a = x.data;
+  const o = y.data;
+  for (let i = 0; i < a.length; i++) o[i] = f(a[i]!);
+  return y;
 }
 
-function makeZip(f: F2, same?: Loop2) {
-  return (a: Tensor, b: Tensor): Tensor => {
-    const dtype = a.dtype;
-    const ad = a.data;
-    const bd = b.data;
-    if (shapeEq(a.shape, b.shape)) {
-      const y = out(a.shape, dtype, false);
-      const o = y.data;
-      if (same) same(o, ad, bd);
-      else for (let i = 0; i < o.length; i++) o[i] = f(ad[i]!, bd[i]!);
-      return y;
-    }
-    const shape = broadcastShapes('broadcast', a.shape, b.shape);
-    const y = out(shape, dtype, false);
+function zip(a: Tensor, b: Tensor, f: F2, same?: Loop2): Tensor {
+  const dtype = a.dtype;
+  const ad = a.data;
+  const bd = b.data;
+  if (shapeEq(a.shape, b.shape)) {
+    const y = out(a.shape, dtype, false);
     const o = y.data;
-    if (b.size === 1 && shape.length === a.shape.length) {
-      const s = bd[0]!;
-      for (let i = 0; i < o.length; i++) o[i] = f(ad[i]!, s);
-      return y;
-    }
-    if (a.size === 1 && shape.length === b.shape.length) {
-      const s = ad[0]!;
-      for (let i = 0; i < o.length; i++) o[i] = f(s, bd[i]!);
-      return y;
-    }
-    // b repeats along leading axes (a bias row): b's shape is a suffix of a's.
-    if (shapeEq(a.shape, shape) && isSuffix(b.shape, shape)) {
-      const n = bd.length;
-      for (let i = 0, j = 0; i < o.length; i++, j = j + 1 === n ? 0 : j + 1) o[i] = f(ad[i]!, bd[j]!);
-      return y;
-    }
-    if (shapeEq(b.shape, shape) && isSuffix(a.shape, shape)) {
-      const n = ad.length;
-      for (let i = 0, j = 0; i < o.length; i++, j = j + 1 === n ? 0 : j + 1) o[i] = f(ad[j]!, bd[i]!);
-      return y;
-    }
-    walk(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)], [0, 0], (p, offs, n, inner) => {
-      const [sa, sb] = inner;
-      let ia = offs[0]!;
-      let ib = offs[1]!;
-      for (let i = 0; i < n; i++, ia += sa!, ib += sb!) o[p + i] = f(ad[ia]!, bd[ib]!);
-    });
+    if (same) same(o, ad, bd);
+    else for (let i = 0; i < o.length; i++) o[i] = f(ad[i]!, bd[i]!);
     return y;
-  };
+  }
+  const shape = broadcastShapes('broadcast', a.shape, b.shape);
+  const y = out(shape, dtype, false);
+  const o = y.data;
+  if (b.size === 1 && shape.length === a.shape.length) {
+    const s = bd[0]!;
+    for (let i = 0; i < o.length; i++) o[i] = f(ad[i]!, s);
+    return y;
+  }
+  if (a.size === 1 && shape.length === b.shape.length) {
+    const s = ad[0]!;
+    for (let i = 0; i < o.length; i++) o[i] = f(s, bd[i]!);
+    return y;
+  }
+  // b repeats along leading axes (a bias row): b's shape is a suffix of a's.
+  if (shapeEq(a.shape, shape) && isSuffix(b.shape, shape)) {
+    const n = bd.length;
+    for (let i = 0, j = 0; i < o.length; i++, j = j + 1 === n ? 0 : j + 1) o[i] = f(ad[i]!, bd[j]!);
+    return y;
+  }
+  if (shapeEq(b.shape, shape) && isSuffix(a.shape, shape)) {
+    const n = ad.length;
+    for (let i = 0, j = 0; i < o.length; i++, j = j + 1 === n ? 0 : j + 1) o[i] = f(ad[j]!, bd[i]!);
+    return y;
+  }
+  walk(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)], [0, 0], (p, offs, n, inner) => {
+    const [sa, sb] = inner;
+    let ia = offs[0]!;
+    let ib = offs[1]!;
+    for (let i = 0; i < n; i++, ia += sa!, ib += sb!) o[p + i] = f(ad[ia]!, bd[ib]!);
+  });
+  return y;
 }
 
 /** Whether `s` equals the trailing axes of `full` (ignoring leading 1s of `s`), so it repeats as one block. */
@@ -148,50 +134,44 @@ function sumRows(x: TypedArray, rows: number, cols: number, acc: Float64Array): 
   for (let r = 0, p = 0; r < rows; r++) for (let c = 0; c < cols; c++, p++) acc[c]! += x[p]!;
 }
 
-function makeReduce(op: ReduceKernel) {
+function reduce(op: ReduceKernel, x: Tensor, axes: readonly number[], keepdims: boolean): Tensor {
   const sum = op === 'sum';
   // max and min: the larger (smaller) value, or NaN once one is seen.
   const pick = op === 'max' ? (v: number, m: number) => v > m || v !== v : (v: number, m: number) => v < m || v !== v;
-  return (x: Tensor, axes: readonly number[], keepdims: boolean): Tensor => {
-    const kept = reducedShape(x.shape, axes, true);
-    const acc = new Float64Array(sizeOf(kept)).fill(sum ? 0 : op === 'max' ? -Infinity : Infinity);
-    const xd = x.data;
-    const rank = x.shape.length;
-    const leading = axes.every((a, i) => a === i);
-    const trailing = axes.every((a, i) => a === rank - axes.length + i);
-    if (leading || trailing) {
-      // [rows, cols] with the reduced axes as the rows (leading) or the columns (trailing).
-      const cols = leading ? acc.length : x.size / Math.max(acc.length, 1);
-      const rows = cols === 0 ? 0 : x.size / cols;
-      if (sum && leading) sumRows(xd, rows, cols, acc);
-      else for (let r = 0, p = 0; r < rows; r++)
-        for (let c = 0; c < cols; c++, p++) {
-          const q = leading ? c : r;
-          const v = xd[p]!;
-          if (sum) acc[q]! += v;
-          else if (pick(v, acc[q]!)) acc[q] = v;
-        }
-    } else {
-      // Walk the input; the output offset advances only along kept axes.
-      walk(x.shape, [stridesOf(x.shape), broadcastStrides(kept, x.shape)], [0, 0], (_, offs, n, inner) => {
-        let p = offs[0]!;
-        let q = offs[1]!;
-        const sq = inner[1]!;
-        for (let i = 0; i < n; i++, p++, q += sq) {
-          const v = xd[p]!;
-          if (sum) acc[q]! += v;
-          else if (pick(v, acc[q]!)) acc[q] = v;
-        }
-      });
-    }
-    const y = out(reducedShape(x.shape, axes, keepdims), x.dtype, false);
-    y.data.set(acc);
-    return y;
-  };
-}
-
-function reduce(op: ReduceKernel, x: Tensor, axes: readonly number[], keepdims: boolean): Tensor {
-  return copyFor(`reduce:${op}`, () => makeReduce(op))(x, axes, keepdims);
+  const kept = reducedShape(x.shape, axes, true);
+  const acc = new Float64Array(sizeOf(kept)).fill(sum ? 0 : op === 'max' ? -Infinity : Infinity);
+  const xd = x.data;
+  const rank = x.shape.length;
+  const leading = axes.every((a, i) => a === i);
+  const trailing = axes.every((a, i) => a === rank - axes.length + i);
+  if (leading || trailing) {
+    // [rows, cols] with the reduced axes as the rows (leading) or the columns (trailing).
+    const cols = leading ? acc.length : x.size / Math.max(acc.length, 1);
+    const rows = cols === 0 ? 0 : x.size / cols;
+    if (sum && leading) sumRows(xd, rows, cols, acc);
+    else for (let r = 0, p = 0; r < rows; r++)
+      for (let c = 0; c < cols; c++, p++) {
+        const q = leading ? c : r;
+        const v = xd[p]!;
+        if (sum) acc[q]! += v;
+        else if (pick(v, acc[q]!)) acc[q] = v;
+      }
+  } else {
+    // Walk the input; the output offset advances only along kept axes.
+    walk(x.shape, [stridesOf(x.shape), broadcastStrides(kept, x.shape)], [0, 0], (_, offs, n, inner) => {
+      let p = offs[0]!;
+      let q = offs[1]!;
+      const sq = inner[1]!;
+      for (let i = 0; i < n; i++, p++, q += sq) {
+        const v = xd[p]!;
+        if (sum) acc[q]! += v;
+        else if (pick(v, acc[q]!)) acc[q] = v;
+      }
+    });
+  }
+  const y = out(reducedShape(x.shape, axes, keepdims), x.dtype, false);
+  y.data.set(acc);
+  return y;
 }
 
 function logsumexp(x: Tensor, axes: readonly number[], keepdims: boolean): Tensor {
@@ -517,8 +497,8 @@ function cast(x: Tensor, dtype: DType): Tensor {
 /** The TypeScript kernels: portable, used where nothing faster is installed. @category Kernels */
 export const jsBackend: Backend = {
   name: 'js',
-  unary: (op, x) => copyFor(op, () => makeMap(unaryFns[op]))(x),
-  binary: (op, a, b) => copyFor(op, () => makeZip(binaryFns[op], sameShape[op]))(a, b),
+  unary: (op, x) => map(x, unaryFns[op]),
+  binary: (op, a, b) => zip(a, b, binaryFns[op], sameShape[op]),
   where,
   clamp: (x, lo, hi) => map(x, (v) => (v < lo ? lo : v > hi ? hi : v)),
   reduce,
