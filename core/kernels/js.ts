@@ -3,6 +3,7 @@ import { broadcastShapes, broadcastStrides, reducedShape, shapeEq, sizeOf, strid
 import { Tensor } from '../tensor.js';
 import type { Backend, BinaryKernel, ReduceKernel, UnaryKernel } from './backend.js';
 import { around, gatherStrided, matmulGeometry, scatterStrided, walk } from './loops.js';
+import { expf, sigmoidf, tanhf } from './mathf.js';
 
 type F1 = (x: number) => number;
 type F2 = (a: number, b: number) => number;
@@ -24,6 +25,9 @@ const unaryFns: Record<UnaryKernel, F1> = {
   isnan: (x) => (Number.isNaN(x) ? 1 : 0),
   isfinite: (x) => (Number.isFinite(x) ? 1 : 0),
 };
+
+// float32 exp, tanh and sigmoid are computed in float32, the same bits as the WebAssembly kernels (see mathf.ts).
+const unaryFns32: Partial<Record<UnaryKernel, F1>> = { exp: expf, tanh: tanhf, sigmoid: sigmoidf };
 
 const binaryFns: Record<BinaryKernel, F2> = {
   add: (a, b) => a + b,
@@ -497,7 +501,7 @@ function cast(x: Tensor, dtype: DType): Tensor {
 /** The TypeScript kernels: portable, used where nothing faster is installed. @category Kernels */
 export const jsBackend: Backend = {
   name: 'js',
-  unary: (op, x) => map(x, unaryFns[op]),
+  unary: (op, x) => map(x, (x.dtype === 'float32' && unaryFns32[op]) || unaryFns[op]),
   binary: (op, a, b) => zip(a, b, binaryFns[op], sameShape[op]),
   where,
   clamp: (x, lo, hi) => map(x, (v) => (v < lo ? lo : v > hi ? hi : v)),

@@ -18,7 +18,7 @@ type Gemm = (
 
 /** out = full op rep (rep op full when swap), rep repeating with period m. */
 type Binary = (op: number, swap: number, n: number, full: number, rep: number, m: number, out: number) => void;
-type Unary = (op: number, n: number, x: number, out: number) => void;
+type Unary = (n: number, x: number, out: number) => void;
 /** out = g (1 - y^2) (op 0) or g y (1 - y) (op 1). */
 type ActGrad = (op: number, n: number, g: number, y: number, out: number) => void;
 
@@ -33,8 +33,12 @@ interface Kernels {
   gemm64: Gemm;
   binary32: Binary;
   binary64: Binary;
-  unary32: Unary;
-  unary64: Unary;
+  exp32: Unary;
+  tanh32: Unary;
+  sigmoid32: Unary;
+  exp64: Unary;
+  tanh64: Unary;
+  sigmoid64: Unary;
   actGrad32: ActGrad;
   actGrad64: ActGrad;
 }
@@ -60,10 +64,11 @@ const PAGE = 65536;
 const MAX_BYTES = 2 ** 31;
 // Below these sizes the copies and the call cost more than the TypeScript loops.
 const MIN_WORK = 128; // multiply-adds of a matmul
-const MIN_MAP = 64; // elements of an exp, tanh or sigmoid
+const MIN_MAP = 64; // elements of a float64 exp, tanh or sigmoid
+const MIN_MAP32 = 16; // in float32, whose TypeScript kernels compute in float32 step by step, more slowly
 const MIN_ZIP = 256; // elements of an add, sub, mul, div, maximum or minimum
 
-const unaryCodes: Partial<Record<UnaryKernel, number>> = { exp: 0, tanh: 1, sigmoid: 2 };
+const unaryKernels = { exp: ['exp32', 'exp64'], tanh: ['tanh32', 'tanh64'], sigmoid: ['sigmoid32', 'sigmoid64'] } as const;
 const binaryCodes: Partial<Record<BinaryKernel, number>> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 };
 
 const align = (n: number): number => Math.ceil(n / 64) * 64;
@@ -466,11 +471,12 @@ function linear(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
 
 /**
  * @internal exp, tanh or sigmoid in WebAssembly at any size, or null where it cannot run (another op, int32,
- * no WebAssembly). Computed in float64 for both dtypes, within about an ulp of the TypeScript kernel.
+ * no WebAssembly). float32 gives the TypeScript kernel's bits (both compute in float32, see mathf.ts);
+ * float64 is within a few ulps of it.
  */
 export function wasmUnary(op: UnaryKernel, x: Tensor): Tensor | null {
-  const code = unaryCodes[op];
-  const inst = code === undefined || x.dtype === 'int32' ? null : load();
+  const names = unaryKernels[op as keyof typeof unaryKernels];
+  const inst = names === undefined || x.dtype === 'int32' ? null : load();
   if (inst === null) return null;
   const f32 = x.dtype === 'float32';
   const el = f32 ? 4 : 8;
@@ -479,7 +485,7 @@ export function wasmUnary(op: UnaryKernel, x: Tensor): Tensor | null {
   if (!reserve(inst, py + x.size * el)) return null;
   const mem = f32 ? inst.f32 : inst.f64;
   mem.set(x.data, px / el);
-  (f32 ? inst.k.unary32 : inst.k.unary64)(code!, x.size, px, py);
+  inst.k[names![f32 ? 0 : 1]](x.size, px, py);
   return new Tensor(copyOut(mem, py / el, x.size, x.dtype), x.shape, x.dtype);
 }
 
@@ -558,6 +564,6 @@ export const wasmBackend: Backend = {
   matmulAccumulate,
   linear,
   withFrozenLeaves,
-  unary: (op, x) => (x.size >= MIN_MAP && wasmUnary(op, x)) || jsBackend.unary(op, x),
+  unary: (op, x) => (x.size >= (x.dtype === 'float32' ? MIN_MAP32 : MIN_MAP) && wasmUnary(op, x)) || jsBackend.unary(op, x),
   binary: (op, a, b) => (Math.max(a.size, b.size) >= MIN_ZIP && wasmBinary(op, a, b)) || jsBackend.binary(op, a, b),
 };

@@ -3,9 +3,10 @@
 // elements), the other repeats with period m (m = n: same shape; m = 1: a scalar; else a trailing block,
 // such as a bias row). float32 arithmetic is exactly the TypeScript kernels' (IEEE +-*/, min and max
 // round once either way), so results agree bit for bit.
-// exp, tanh and sigmoid are computed in float64 for both dtypes (float32 lanes are widened), with
-// Cody-Waite range reduction and degree-13 Taylor polynomials: within about one ulp of Math.exp etc. in
-// float64, and so almost always the same float32 after rounding.
+// float64 exp, tanh and sigmoid use Cody-Waite range reduction and degree-13 Taylor polynomials: within
+// about one ulp of Math.exp etc. float32 ones are computed in float32, four lanes at a time, step for step
+// as core/kernels/mathf.ts computes them (the same constants, operations and order), so that both give
+// the same bits: within 1 ulp of the correctly rounded result for exp and tanh, 2 for sigmoid.
 
 // ------------------------------------------------------------------------------------------- binary ops
 
@@ -219,18 +220,110 @@ const SHIFTER: f64 = 6755399441055744.0;
   return sigmoid2x(x);
 }
 
+// ------------------------------------------------------------------------- float32 exp, tanh, sigmoid
+
+// The constants of core/kernels/mathf.ts (each literal is exactly a float32).
+const LOG2E_F: f32 = 1.4426950216293335;
+const SHIFT_F: f32 = 12582912;
+const LN2_HI_F: f32 = 0.693145751953125;
+const LN2_LO_F: f32 = 1.428606765330187e-6;
+const EXP_LO_F: f32 = -104;
+const EXP_HI_F: f32 = 88.80000305175781;
+const P0_F: f32 = 0.5;
+const P1_F: f32 = 0.1666666567325592;
+const P2_F: f32 = 0.04166629537940025;
+const P3_F: f32 = 0.008333496749401093;
+const P4_F: f32 = 0.0013944660313427448;
+const P5_F: f32 = 0.00019790341320913285;
+const TANH_SMALL_F: f32 = 0.625;
+const Q0_F: f32 = -0.3333328068256378;
+const Q1_F: f32 = 0.13331441581249237;
+const Q2_F: f32 = -0.05373971164226532;
+const Q3_F: f32 = 0.02063908241689205;
+const Q4_F: f32 = -0.005704982206225395;
+
+@inline function sp(c: f32): v128 {
+  return f32x4.splat(c);
+}
+
+// expf of mathf.ts: clamp (pmax, pmin keep NaN), k = round(c log2e) by the shifter, r = c - k ln2 in two
+// parts, 1 + r + r^2 P(r) by Horner, and 2^k as two exponent-field factors (k1 in [-125, 127]). The
+// integer k is read off the shifted sum's bits (cheaper than a saturating conversion).
+@inline function expf4(x: v128): v128 {
+  const c = f32x4.pmin(f32x4.pmax(x, sp(EXP_LO_F)), sp(EXP_HI_F));
+  const kd = f32x4.add(f32x4.mul(c, sp(LOG2E_F)), sp(SHIFT_F));
+  const k = f32x4.sub(kd, sp(SHIFT_F));
+  const r = f32x4.sub(f32x4.sub(c, f32x4.mul(k, sp(LN2_HI_F))), f32x4.mul(k, sp(LN2_LO_F)));
+  const z = f32x4.mul(r, r);
+  let p = f32x4.add(f32x4.mul(sp(P5_F), r), sp(P4_F));
+  p = f32x4.add(f32x4.mul(p, r), sp(P3_F));
+  p = f32x4.add(f32x4.mul(p, r), sp(P2_F));
+  p = f32x4.add(f32x4.mul(p, r), sp(P1_F));
+  p = f32x4.add(f32x4.mul(p, r), sp(P0_F));
+  const y = f32x4.add(f32x4.add(f32x4.mul(p, z), r), sp(1));
+  const ki = i32x4.sub(kd, i32x4.splat(0x4b400000)); // k itself: kd = 1.5 * 2^23 + k, one exponent
+  const k1 = i32x4.min_s(i32x4.max_s(ki, i32x4.splat(-125)), i32x4.splat(127));
+  const s1 = i32x4.shl(i32x4.add(k1, i32x4.splat(127)), 23);
+  const s2 = i32x4.shl(i32x4.add(i32x4.sub(ki, k1), i32x4.splat(127)), 23);
+  return f32x4.mul(f32x4.mul(y, s1), s2);
+}
+
+// tanhf of mathf.ts: on |x|, the odd polynomial below 0.625 and 1 - 2 / (e^(2|x|) + 1) above (both are
+// computed and one kept per lane), then the sign of x.
+@inline function tanhf4(x: v128): v128 {
+  const ax = f32x4.abs(x);
+  const z = f32x4.mul(ax, ax);
+  let q = f32x4.add(f32x4.mul(sp(Q4_F), z), sp(Q3_F));
+  q = f32x4.add(f32x4.mul(q, z), sp(Q2_F));
+  q = f32x4.add(f32x4.mul(q, z), sp(Q1_F));
+  q = f32x4.add(f32x4.mul(q, z), sp(Q0_F));
+  const small = f32x4.add(ax, f32x4.mul(f32x4.mul(ax, z), q));
+  const e = expf4(f32x4.add(ax, ax));
+  const large = f32x4.sub(sp(1), f32x4.div(sp(2), f32x4.add(e, sp(1))));
+  const v = v128.bitselect(small, large, f32x4.lt(ax, sp(TANH_SMALL_F)));
+  return v128.bitselect(x, v, i32x4.splat(0x80000000)); // v >= 0 takes the sign of x
+}
+
+// sigmoidf of mathf.ts: (x >= 0 ? 1 : t) / (1 + t) with t = e^-|x|, one division.
+@inline function sigmoidf4(x: v128): v128 {
+  const t = expf4(f32x4.neg(f32x4.abs(x)));
+  return f32x4.div(v128.bitselect(sp(1), t, f32x4.ge(x, sp(0))), f32x4.add(sp(1), t));
+}
+
+// One exported loop per function: with the op as a parameter, binaryen merged the three loops into one
+// that branched on it at every vector, and V8 then spilled the constants of all three. Two vectors per
+// step overlap their long dependency chains (20% faster).
 @inline function map32(op: i32, n: i32, x: usize, out: usize): void {
   let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const v = v128.load(x + <usize>i * 4);
+    const w = v128.load(x + <usize>i * 4, 16);
+    v128.store(out + <usize>i * 4, op == 0 ? expf4(v) : op == 1 ? tanhf4(v) : sigmoidf4(v));
+    v128.store(out + <usize>i * 4, op == 0 ? expf4(w) : op == 1 ? tanhf4(w) : sigmoidf4(w), 16);
+  }
   for (; i + 4 <= n; i += 4) {
     const v = v128.load(x + <usize>i * 4);
-    const lo = unaryOp(op, f64x2.promote_low_f32x4(v));
-    const hi = unaryOp(op, f64x2.promote_low_f32x4(v128.shuffle<i64>(v, v, 1, 1)));
-    v128.store(out + <usize>i * 4, v128.shuffle<i64>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 2));
+    v128.store(out + <usize>i * 4, op == 0 ? expf4(v) : op == 1 ? tanhf4(v) : sigmoidf4(v));
   }
   for (; i < n; i++) {
-    const v = f64x2.promote_low_f32x4(v128.load32_splat(x + <usize>i * 4));
-    f32.store(out + <usize>i * 4, f32x4.extract_lane(f32x4.demote_f64x2_zero(unaryOp(op, v)), 0));
+    const v = v128.load32_splat(x + <usize>i * 4);
+    f32.store(out + <usize>i * 4, f32x4.extract_lane(op == 0 ? expf4(v) : op == 1 ? tanhf4(v) : sigmoidf4(v), 0));
   }
+}
+
+/** float32 out[i] = exp(x[i]) (mathf.ts's expf). */
+export function exp32(n: i32, x: usize, out: usize): void {
+  map32(0, n, x, out);
+}
+
+/** float32 out[i] = tanh(x[i]) (mathf.ts's tanhf). */
+export function tanh32(n: i32, x: usize, out: usize): void {
+  map32(1, n, x, out);
+}
+
+/** float32 out[i] = sigmoid(x[i]) (mathf.ts's sigmoidf). */
+export function sigmoid32(n: i32, x: usize, out: usize): void {
+  map32(2, n, x, out);
 }
 
 @inline function map64(op: i32, n: i32, x: usize, out: usize): void {
@@ -239,18 +332,19 @@ const SHIFTER: f64 = 6755399441055744.0;
   if (i < n) f64.store(out + <usize>i * 8, f64x2.extract_lane(unaryOp(op, v128.load64_splat(x + <usize>i * 8)), 0));
 }
 
-/** float32 out[i] = f(x[i]); op: 0 exp, 1 tanh, 2 sigmoid. */
-export function unary32(op: i32, n: i32, x: usize, out: usize): void {
-  if (op == 0) map32(0, n, x, out);
-  else if (op == 1) map32(1, n, x, out);
-  else map32(2, n, x, out);
+/** float64 out[i] = exp(x[i]). */
+export function exp64(n: i32, x: usize, out: usize): void {
+  map64(0, n, x, out);
 }
 
-/** float64 counterpart of unary32. */
-export function unary64(op: i32, n: i32, x: usize, out: usize): void {
-  if (op == 0) map64(0, n, x, out);
-  else if (op == 1) map64(1, n, x, out);
-  else map64(2, n, x, out);
+/** float64 out[i] = tanh(x[i]). */
+export function tanh64(n: i32, x: usize, out: usize): void {
+  map64(1, n, x, out);
+}
+
+/** float64 out[i] = sigmoid(x[i]). */
+export function sigmoid64(n: i32, x: usize, out: usize): void {
+  map64(2, n, x, out);
 }
 
 // ---------------------------------------------------------------- tanhBackward, sigmoidBackward
