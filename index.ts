@@ -15,7 +15,7 @@ export {
 } from './core/creation.js';
 export { Generator, manualSeed, defaultGenerator } from './core/random.js';
 export {
-  getBackend, setBackend, jsBackend, wasmBackend, wasmAvailable, getNumThreads, setNumThreads, processorCount, wasmThreadsReady,
+  getBackend, setBackend, jsBackend, wasmBackend, wasmAvailable, wasmRelaxedSimd, getNumThreads, setNumThreads, processorCount, wasmThreadsReady,
   type Backend, type UnaryKernel, type BinaryKernel, type ReduceKernel,
 } from './core/kernels/index.js';
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Loads the built ESM bundle (dist/index.js) in headless Chromium and runs grad, backward and gradcheck
-# there. Skips, saying so, when Chromium is not installed (Debian: apt-get install chromium).
+# there, and float32 products and tanh big enough for the WebAssembly kernels against the TypeScript
+# ones (Chromium 114+ loads the relaxed-SIMD build). Skips, saying so, when Chromium is not installed
+# (Debian: apt-get install chromium).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 browser=$(command -v chromium || command -v chromium-browser || true)
@@ -14,14 +16,23 @@ cp node_modules/immer/dist/immer.production.mjs "$dir/immer.mjs"
 cat > "$dir/index.html" <<'HTML'
 <!doctype html><html><head><script type="importmap">{"imports":{"immer":"./immer.mjs"}}</script></head>
 <body><pre id="out">running</pre><script type="module">
-import { grad, tensor, randn, gradcheck, tanh, matmul } from './index.js';
+import { grad, tensor, randn, gradcheck, tanh, matmul, jsBackend, setBackend, getBackend, wasmAvailable, wasmRelaxedSimd } from './index.js';
 const out = document.getElementById('out');
 try {
   const g = grad((x) => x.pow(3).sum())(tensor([2])).item();
   const w = tensor([1, 2], { requiresGrad: true });
   w.mul(w).sum().backward();
   const r = gradcheck((a, b) => tanh(matmul(a, b)), [randn([2, 3], { dtype: 'float64' }), randn([3, 2], { dtype: 'float64' })]);
-  out.textContent = `grad=${g} backward=${w.grad.toArray().join(',')} gradcheck=${r.ok}`;
+  const a = randn([67, 129]), b = randn([129, 45]);
+  const wasm = getBackend();
+  const got = [matmul(a, b), tanh(a)];
+  setBackend(jsBackend);
+  const want = [matmul(a, b), tanh(a)];
+  setBackend(wasm);
+  let gap = 0;
+  for (let i = 0; i < want[0].size; i++) gap = Math.max(gap, Math.abs(got[0].data[i] - want[0].data[i]));
+  const same = got[1].data.every((v, i) => Object.is(v, want[1].data[i]));
+  out.textContent = `grad=${g} backward=${w.grad.toArray().join(',')} gradcheck=${r.ok} wasm=${wasmAvailable()} relaxed=${wasmRelaxedSimd()} matmul=${gap < 1e-3} tanh=${same}`;
 } catch (e) { out.textContent = `error: ${e}`; }
 </script></body></html>
 HTML
@@ -34,5 +45,5 @@ dom=$(timeout 60 "$browser" --headless --no-sandbox --disable-gpu --disable-quic
   --virtual-time-budget=10000 --dump-dom "http://127.0.0.1:$port/index.html" 2>/dev/null)
 result=$(printf '%s' "$dom" | sed -n 's/.*<pre id="out">\([^<]*\)<\/pre>.*/\1/p')
 echo "browser ($($browser --version 2>/dev/null | head -1)): $result"
-[ "$result" = "grad=12 backward=2,4 gradcheck=true" ] || { echo "browser check failed" >&2; exit 1; }
+[ "$result" = "grad=12 backward=2,4 gradcheck=true wasm=true relaxed=true matmul=true tanh=true" ] || { echo "browser check failed" >&2; exit 1; }
 echo "browser check passed"

@@ -6,16 +6,19 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { wasmRelaxedBase64 } from '../core/kernels/wasm/binary.js';
 import { topSelfTime } from './cpuprofile.js';
 import { type RowResult, type Spec, type TimingOptions, WORKLOAD_IDS, specs } from './workloads.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
 
-const FRAMEWORKS = ['tapegrad', 'tapegrad-2t', 'torch-1t', 'torch-2t', 'tfjs-cpu', 'tfjs-wasm'] as const;
+// Whether this Node's engine takes relaxed SIMD without a flag (V8 11.4 and later: Node 22, Chrome 114).
+const RELAXED_BY_DEFAULT = WebAssembly.validate(Buffer.from(wasmRelaxedBase64, 'base64'));
+const FRAMEWORKS = ['tapegrad', 'tapegrad-2t', 'tapegrad-fma', 'torch-1t', 'torch-2t', 'tfjs-cpu', 'tfjs-wasm'] as const;
 type Framework = (typeof FRAMEWORKS)[number];
 const TITLES: Record<Framework, string> = {
-  tapegrad: 'tapegrad', 'tapegrad-2t': 'tapegrad 2 threads', 'torch-1t': 'PyTorch 1 thread', 'torch-2t': 'PyTorch 2 threads', 'tfjs-cpu': 'TF.js cpu', 'tfjs-wasm': 'TF.js wasm SIMD',
+  tapegrad: 'tapegrad', 'tapegrad-2t': 'tapegrad 2 threads', 'tapegrad-fma': 'tapegrad relaxed SIMD', 'torch-1t': 'PyTorch 1 thread', 'torch-2t': 'PyTorch 2 threads', 'tfjs-cpu': 'TF.js cpu', 'tfjs-wasm': 'TF.js wasm SIMD',
 };
 
 const HELP = `usage: npm run bench [-- options]
@@ -32,7 +35,9 @@ training step (GFLOP/s for W5) with the ratio tapegrad time / peer time (< 1: ta
 
 options:
   --only W1,W4          workloads to run (default: all)
-  --frameworks LIST     of tapegrad, tapegrad-2t (setNumThreads(2)), torch-1t, torch-2t, tfjs-cpu, tfjs-wasm;
+  --frameworks LIST     of tapegrad, tapegrad-2t (setNumThreads(2)), tapegrad-fma (relaxed SIMD: fused
+                        multiply-add; on by default in V8 11.4 and later, such as Node 22; here through
+                        --experimental-wasm-relaxed-simd), torch-1t, torch-2t, tfjs-cpu, tfjs-wasm;
                         'torch' and 'tfjs' name both of theirs (default: all; PyTorch is skipped when it
                         cannot be imported)
   --steps N             timed steps (default 10; fast steps repeat for at least --min-timed-ms)
@@ -240,6 +245,7 @@ function commandFor(fw: Framework, spec: Spec, o: Options, profDir?: string): [s
   switch (fw) {
     case 'tapegrad': return node('tapegrad.ts', [], profDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profDir, spec.id)] : []);
     case 'tapegrad-2t': return node('tapegrad.ts', ['--threads', '2']);
+    case 'tapegrad-fma': return node('tapegrad.ts', ['--expect-relaxed-simd'], RELAXED_BY_DEFAULT ? [] : ['--experimental-wasm-relaxed-simd']);
     case 'tfjs-cpu': return node('tfjs.ts', ['--backend', 'cpu']);
     case 'tfjs-wasm': return node('tfjs.ts', ['--backend', 'wasm', ...(o.tfjsPlainGrad ? ['--plain-grad'] : [])]);
     case 'torch-1t': return [o.python, [path.join(HERE, 'torch_bench.py'), '--threads', '1', ...common]];
@@ -351,13 +357,16 @@ async function main(): Promise<void> {
     }
   }
 
-  const peers = frameworks.filter((f) => f !== 'tapegrad' && f !== 'tapegrad-2t');
+  const peers = frameworks.filter((f) => !f.startsWith('tapegrad'));
   // tapegrad on two threads against the peers' best: PyTorch on two threads and TF.js wasm.
   const peers2 = frameworks.includes('tapegrad-2t') ? peers.filter((f) => f === 'torch-2t' || f === 'tfjs-wasm') : [];
+  // The relaxed-SIMD build on one thread against PyTorch on one thread and TF.js wasm.
+  const peersFma = frameworks.includes('tapegrad-fma') ? peers.filter((f) => f === 'torch-1t' || f === 'tfjs-wasm') : [];
   const shown = FRAMEWORKS.filter((f) => frameworks.includes(f) || skipped.has(f));
   const header = ['workload', 'unit', ...shown.map((f) => TITLES[f]),
     ...(frameworks.includes('tapegrad') ? peers.map((p) => `tapegrad / ${TITLES[p]}`) : []),
-    ...peers2.map((p) => `tapegrad 2 threads / ${TITLES[p]}`)];
+    ...peers2.map((p) => `tapegrad 2 threads / ${TITLES[p]}`),
+    ...peersFma.map((p) => `tapegrad relaxed SIMD / ${TITLES[p]}`)];
   const body = rowOrder.map((row) => {
     const rs = results.get(row) ?? new Map<Framework, RowResult>();
     const unit = row.startsWith('W5') ? 'GFLOP/s' : 'ms/step';
@@ -366,6 +375,7 @@ async function main(): Promise<void> {
       ...shown.map((f) => (skipped.has(f) ? 'n/a' : cellText(rs.get(f), errors.get(row)?.get(f), contention.get(row)?.get(f)))),
       ...(frameworks.includes('tapegrad') ? peers.map((p) => ratio(rs.get('tapegrad'), rs.get(p))) : []),
       ...peers2.map((p) => ratio(rs.get('tapegrad-2t'), rs.get(p))),
+      ...peersFma.map((p) => ratio(rs.get('tapegrad-fma'), rs.get(p))),
     ];
   });
   const table = markdownTable(header, body);
@@ -446,7 +456,7 @@ function resultsMarkdown(r: Report): string {
     `- date: ${r.started.toISOString().replace('T', ' ').slice(0, 16)} UTC`,
     `- command: \`npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}\` (${r.elapsed.toFixed(0)} s in all)`,
     `- machine: ${os.availableParallelism()} cores (nproc), ${cpuModel()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}`,
-    `- tapegrad: ${r.git}${r.infos.get('tapegrad-2t') ? `; 'tapegrad 2 threads' is setNumThreads(2), and its children had ${String(r.infos.get('tapegrad-2t')!.threads)} threads running` : ''}`,
+    `- tapegrad: ${r.git}${r.infos.get('tapegrad-2t') ? `; 'tapegrad 2 threads' is setNumThreads(2), and its children had ${String(r.infos.get('tapegrad-2t')!.threads)} threads running` : ''}${r.infos.get('tapegrad-fma') ? `; 'tapegrad relaxed SIMD' is the WebAssembly build with fused multiply-add (relaxed SIMD, ${RELAXED_BY_DEFAULT ? 'on by default in this Node' : 'switched on with --experimental-wasm-relaxed-simd'}; Node 22 and Chrome 114 have it by default), which the plain 'tapegrad' column ${RELAXED_BY_DEFAULT ? 'also runs' : 'cannot use here'}` : ''}`,
     `- Node ${process.version}`,
     torchInfo
       ? `- PyTorch ${String(torchInfo.torch)} (${torchInfo.debian ? `Debian's python3-torch ${String(torchInfo.debian)}` : 'not from Debian'}, ${r.o.python}); BLAS: built with BLAS_INFO=${String(torchInfo.blasInfo)}, and the libraries it loads are ${blas}; CPU capability ${String(torchInfo.capability ?? '?')}`

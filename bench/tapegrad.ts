@@ -1,7 +1,7 @@
 // tapegrad's side of the benchmark: one workload per process, through the public API of the repository's
 // source. Run by bench/run.ts; prints INFO, RESULT and DONE lines (see workloads.ts).
 import {
-  type Tensor, manualSeed, matmul, nn, noGrad, optim, randint, randn, reshape, select, setNumThreads, sum, wasmThreadsReady,
+  type Tensor, manualSeed, matmul, nn, noGrad, optim, randint, randn, reshape, select, setNumThreads, sum, wasmRelaxedSimd, wasmThreadsReady,
 } from '../index.js';
 import {
   type CharLmSpec, type MatmulSpec, type RecurrentSpec, type TimingOptions, type TinyRnnSpec,
@@ -13,7 +13,9 @@ manualSeed(0);
 // --threads N: the WebAssembly products on N threads (the calling one and N - 1 workers), started before timing.
 setNumThreads(Number(flags.get('threads') ?? 1));
 const threads = await wasmThreadsReady();
-emit('INFO', { framework: 'tapegrad', node: process.version, threads });
+// --expect-relaxed-simd: the 'tapegrad relaxed SIMD' column, which must not silently measure the plain build.
+if (flags.has('expect-relaxed-simd') && !wasmRelaxedSimd()) throw new Error('the relaxed-SIMD WebAssembly build did not load (run Node with --experimental-wasm-relaxed-simd, or Node 22+)');
+emit('INFO', { framework: 'tapegrad', node: process.version, threads, relaxedSimd: wasmRelaxedSimd() });
 
 /** One training step: a fresh tape, backward, the optimizer's update, the loss read back. */
 function trainStep(params: Tensor[], makeOpt: (p: Tensor[]) => Opt, loss: () => Tensor): () => number {

@@ -4,7 +4,7 @@ import { wasmAvailable, wasmBackend } from './wasm/index.js';
 
 export type { Backend, BinaryKernel, ReduceKernel, UnaryKernel } from './backend.js';
 export { jsBackend } from './js.js';
-export { getNumThreads, processorCount, setNumThreads, wasmAvailable, wasmBackend, wasmThreadsReady } from './wasm/index.js';
+export { getNumThreads, processorCount, setNumThreads, wasmAvailable, wasmBackend, wasmRelaxedSimd, wasmThreadsReady } from './wasm/index.js';
 
 // WebAssembly SIMD kernels where the engine has them; the TypeScript kernels everywhere else.
 let current: Backend = wasmAvailable() ? wasmBackend : jsBackend;

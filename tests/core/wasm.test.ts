@@ -12,7 +12,8 @@ import { describe, expect, it } from 'vitest';
 import {
   Generator, type Tensor, getBackend, getNumThreads, gradcheck, jsBackend, matmul, mul, nn, randn, setBackend, setNumThreads, sum, tensor, wasmThreadsReady,
 } from '../../index.js';
-import { wasmAvailable, wasmBackend, wasmBinary, wasmLinear, wasmMatmul, wasmMatmulAccumulate, wasmUnary } from '../../core/kernels/wasm/index.js';
+import { wasmAvailable, wasmBackend, wasmBinary, wasmLinear, wasmMatmul, wasmMatmulAccumulate, wasmRelaxedSimd, wasmUnary } from '../../core/kernels/wasm/index.js';
+import { wasmRelaxedBase64 } from '../../core/kernels/wasm/binary.js';
 import { broadcastPair } from '../helpers/arbitraries.js';
 
 const runs = Number(process.env.FC_RUNS ?? 150);
@@ -157,6 +158,13 @@ describe('wasmBackend', () => {
     expect(wasmBackend.name).toBe('wasm');
     const replaced = Object.keys(jsBackend).filter((k) => wasmBackend[k as keyof typeof jsBackend] !== jsBackend[k as keyof typeof jsBackend]);
     expect(replaced.sort()).toEqual(['binary', 'linear', 'matmul', 'name', 'unary']);
+  });
+
+  it.skipIf(!wasmAvailable())('loads the relaxed-SIMD build (fused multiply-add) exactly where the engine accepts it', () => {
+    const accepts = WebAssembly.validate(Uint8Array.from(atob(wasmRelaxedBase64), (c) => c.charCodeAt(0)));
+    expect(wasmRelaxedSimd()).toBe(accepts);
+    // The 'relaxed-simd' test project (vitest.config.ts) turns it on in Node 20: there it must be running.
+    if (process.execArgv.includes('--experimental-wasm-relaxed-simd')) expect(wasmRelaxedSimd()).toBe(true);
   });
 
   it.skipIf(!wasmAvailable())('linear (x W^T + b, b absent, a row or a whole [N, O] addend) agrees with the TypeScript kernel on random shapes', () => {

@@ -326,7 +326,7 @@ export const composites: Record<string, OpSpec> = {
 /** Exports that are not differentiable ops (creation, masks, indices, engine, checks) and need no spec. */
 export const notDifferentiable = new Set([
   'TapegradError', 'Tensor', 'tensor', 'zeros', 'ones', 'full', 'zerosLike', 'onesLike', 'arange', 'linspace', 'eye', 'rand', 'randn',
-  'uniform', 'randint', 'Generator', 'manualSeed', 'defaultGenerator', 'getBackend', 'setBackend', 'jsBackend', 'wasmBackend', 'wasmAvailable', 'getNumThreads', 'setNumThreads', 'processorCount', 'wasmThreadsReady', 'defineOp', 'noGrad',
+  'uniform', 'randint', 'Generator', 'manualSeed', 'defaultGenerator', 'getBackend', 'setBackend', 'jsBackend', 'wasmBackend', 'wasmAvailable', 'wasmRelaxedSimd', 'getNumThreads', 'setNumThreads', 'processorCount', 'wasmThreadsReady', 'defineOp', 'noGrad',
   'enableGrad', 'defineMultiOp', 'isGradEnabled', 'serializeSafetensors', 'deserializeSafetensors', 'checkpointToBytes', 'checkpointFromBytes', 'setDetectAnomaly', 'isAnomalyEnabled', 'backward', 'grad', 'valueAndGrad', 'vjp', 'gradcheck',
   'gradgradcheck', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'isnan', 'isfinite', 'sign', 'argmax', 'argmin', 'detach', 'var',
   // Covered by the primitive spec of the same name, or an alias of one:
