@@ -93,41 +93,40 @@ export interface AdamState {
 
 function adamUpdate(param: Tensor, grad: Tensor, state: AdamState, hp: AdamOptions, decoupled: boolean): [Tensor, AdamState] {
   const p = arr(param);
+  const g = arr(grad);
   const [b1, b2] = hp.betas;
+  const { lr, eps, amsgrad } = hp;
   const step = state.step + 1;
-  const g = effectiveGrad(p, arr(grad), hp.maximize, decoupled ? 0 : hp.weightDecay);
+  const sign = hp.maximize ? -1 : 1;
+  const wd = decoupled ? 0 : hp.weightDecay; // added to the gradient (Adam) ...
+  const shrink = decoupled ? 1 - lr * hp.weightDecay : 1; // ... or taken off the parameter (AdamW)
   const out = like(param);
-  const o = arr(out);
-  if (decoupled) for (let i = 0; i < o.length; i++) o[i] = p[i]! * (1 - hp.lr * hp.weightDecay);
-  else o.set(p);
   const m = like(param);
   const v = like(param);
+  const o = arr(out);
   const mm = arr(m);
   const vv = arr(v);
   const m0 = arr(state.expAvg);
   const v0 = arr(state.expAvgSq);
-  for (let i = 0; i < mm.length; i++) {
-    mm[i] = m0[i]! * b1 + (1 - b1) * g[i]!;
-    vv[i] = v0[i]! * b2 + (1 - b2) * g[i]! * g[i]!;
-  }
   const bc1 = 1 - b1 ** step;
   const bc2Sqrt = Math.sqrt(1 - b2 ** step);
-  const stepSize = hp.lr / bc1;
-  let vmax: Tensor | null = state.maxExpAvgSq;
-  let den: Arr = vv;
-  if (hp.amsgrad) {
-    const next = like(param);
-    const nx = arr(next);
-    const old = vmax ? arr(vmax) : undefined;
-    for (let i = 0; i < nx.length; i++) nx[i] = old ? Math.max(old[i]!, vv[i]!) : vv[i]!;
-    vmax = next;
-    den = nx;
-  }
+  const stepSize = lr / bc1;
+  const vmax = amsgrad ? like(param) : null;
+  const nx = vmax ? arr(vmax) : vv;
+  const old = amsgrad && state.maxExpAvgSq ? arr(state.maxExpAvgSq) : null;
+  // One pass, each value computed as PyTorch's single-tensor code computes it (and stored, so rounded to
+  // the parameter's dtype, before it is used again): m, v, the parameter after AdamW's decay, then the step.
   for (let i = 0; i < o.length; i++) {
-    const denom = Math.sqrt(den[i]!) / bc2Sqrt + hp.eps;
+    let gi = sign * g[i]!;
+    if (wd !== 0) gi = gi + wd * p[i]!;
+    mm[i] = m0[i]! * b1 + (1 - b1) * gi;
+    vv[i] = v0[i]! * b2 + (1 - b2) * gi * gi;
+    if (amsgrad) nx[i] = old ? Math.max(old[i]!, vv[i]!) : vv[i]!;
+    o[i] = decoupled ? p[i]! * shrink : p[i]!;
+    const denom = Math.sqrt(nx[i]!) / bc2Sqrt + eps;
     o[i] = o[i]! + -stepSize * (mm[i]! / denom);
   }
-  return [out, { step, expAvg: m, expAvgSq: v, maxExpAvgSq: vmax }];
+  return [out, { step, expAvg: m, expAvgSq: v, maxExpAvgSq: vmax ?? state.maxExpAvgSq }];
 }
 
 const adamInit = (param: Tensor, hp: AdamOptions): AdamState => ({
