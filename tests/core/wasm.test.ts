@@ -387,6 +387,32 @@ describe.skipIf(!wasmAvailable())('worker threads for large products', () => {
     }
   });
 
+  it('packed weights split over threads give the bits of one thread without packing (an LSTM and its backward)', async () => {
+    const previous = getBackend();
+    const before = getNumThreads();
+    // Hidden 256, batch 32: each step's products are 2^23 multiply-adds, above the threshold for threads.
+    const lstm = new nn.LSTM(24, 256, { generator: new Generator(5) });
+    const x = randn([3, 32, 24], { generator: new Generator(6) });
+    const run = () => {
+      lstm.parameters().forEach((p) => (p.grad = null));
+      const [out] = lstm.forward(x);
+      sum(mul(out, out)).backward();
+      return [Array.from(out.data), ...lstm.parameters().map((p) => Array.from(p.grad!.data))];
+    };
+    try {
+      setNumThreads(1);
+      setBackend({ ...wasmBackend, withFrozenLeaves: undefined });
+      const plain = run();
+      setBackend(wasmBackend);
+      setNumThreads(2);
+      await wasmThreadsReady();
+      expect(run()).toEqual(plain);
+    } finally {
+      setBackend(previous);
+      setNumThreads(before);
+    }
+  });
+
   it('rejects a thread count that is not a positive integer', () => {
     expect(() => setNumThreads(0)).toThrow(/setNumThreads.*positive integer, got 0/);
     expect(() => setNumThreads(1.5)).toThrow(/positive integer/);

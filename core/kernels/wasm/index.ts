@@ -27,7 +27,8 @@ interface Kernels {
   heapBase(): number;
   workBytes(): number;
   gemm32: Gemm;
-  gemm32Packed: (M: number, N: number, K: number, a: number, rsA: number, csA: number, packed: number, c: number, ldc: number, work: number, accumulate: number) => void;
+  /** The GEMM with op(B) from packB32All (`ldp` columns in all, this product's N from column j0). */
+  gemm32Packed: (M: number, N: number, K: number, a: number, rsA: number, csA: number, packed: number, ldp: number, j0: number, c: number, ldc: number, work: number, accumulate: number) => void;
   packB32All: (N: number, K: number, b: number, rsB: number, csB: number, dst: number) => void;
   packedBytes32: (N: number, K: number) => number;
   gemm64: Gemm;
@@ -237,6 +238,7 @@ export async function wasmThreadsReady(): Promise<number> {
 let frozen = 0;
 const packed = new Map<string, Map<TypedArray, number>>();
 const PACKED_MAX = 64 * 2 ** 20; // bytes of packed weights at most
+const PACKED_PANEL = 2048; // NC of gemm.ts: the columns of one packed panel
 
 function withFrozenLeaves<T>(fn: () => T): T {
   frozen++;
@@ -252,7 +254,9 @@ function withFrozenLeaves<T>(fn: () => T): T {
 
 /** The address of op(B) packed for gemm32Packed, packing it now if needed; null when B is not a frozen float32 parameter. */
 function packedB(inst: Instance, b: Tensor, K: number, N: number, rsB: number, csB: number): number | null {
-  if (frozen === 0 || threads > 1 || b.dtype !== 'float32' || b.node !== null || !b.requiresGrad) return null;
+  if (frozen === 0 || b.dtype !== 'float32' || b.node !== null || !b.requiresGrad) return null;
+  // Threads split a packed product into column panels within one packed panel (NC columns).
+  if (threads > 1 && N > PACKED_PANEL) return null;
   const key = `${K}x${N}:${rsB},${csB}`;
   let byData = packed.get(key);
   const at = byData?.get(b.data);
@@ -302,7 +306,23 @@ function runGemm(inst: Instance, f64: boolean, ...args: GemmArgs): void {
     gemm(...args);
     return;
   }
-  pool!.run(f64, panels, (p) => gemm(...p));
+  pool!.run(f64 ? 'gemm64' : 'gemm32', panels, (p) => gemm(...p));
+}
+
+/** gemm32Packed of all N columns, split into column panels over the ready threads when large enough. */
+function runPacked(inst: Instance, M: number, N: number, K: number, a: number, rsA: number, csA: number, packed: number, c: number, ldc: number, acc: number): void {
+  const pool = inst.pool;
+  const workers = pool && threads > 1 && !pool.broken && N <= PACKED_PANEL && M * N * K >= MIN_PARALLEL ? pool.ready(threads - 1) : 0;
+  const per = Math.ceil(N / (workers + 1) / 8) * 8; // whole slivers of the 8-column register tile
+  if (workers === 0 || per >= N) {
+    inst.k.gemm32Packed(M, N, K, a, rsA, csA, packed, N, 0, c, ldc, inst.work, acc);
+    return;
+  }
+  const scratch = align(inst.k.workBytes());
+  const panels: GemmArgs[] = [];
+  for (let p = 0, at = 0; at < N; p++, at += per)
+    panels.push([M, Math.min(per, N - at), K, a, rsA, csA, packed, N, at, c + at * 4, ldc, inst.work + p * scratch, acc]);
+  pool!.run('packed', panels, (p) => inst.k.gemm32Packed(...p));
 }
 
 function reserve(inst: Instance, bytes: number): boolean {
@@ -385,7 +405,7 @@ export function wasmMatmul(a: Tensor, b: Tensor, transA: boolean, transB: boolea
   if (size === 0) {
     // nothing to compute
   } else if (pinned !== null) {
-    inst.k.gemm32Packed(count * M, N, K, pa, rsA, csA, pinned, pc, N, work, 0);
+    runPacked(inst, count * M, N, K, pa, rsA, csA, pinned, pc, N, 0);
   } else if (count === 1 || (!transA && sizeOf(batchB) === 1)) {
     // One B for every batch: the batch stacks into the rows of a single taller product.
     runGemm(inst, !f32, count * M, N, K, pa, rsA, csA, pb, rsB, csB, pc, N, work, 0);
@@ -484,7 +504,7 @@ export function wasmLinear(x: Tensor, w: Tensor, b: Tensor | null): Tensor | nul
       for (let rows = 1; rows < N; rows *= 2) mem.copyWithin(c + rows * O, c, c + Math.min(rows, N - rows) * O);
     }
   }
-  if (size > 0 && pinned !== null) inst.k.gemm32Packed(N, O, I, px, I, 1, pinned, pc, O, work, b ? 1 : 0);
+  if (size > 0 && pinned !== null) runPacked(inst, N, O, I, px, I, 1, pinned, pc, O, b ? 1 : 0);
   else if (size > 0) runGemm(inst, el === 8, N, O, I, px, I, 1, pw, 1, I, pc, O, work, b ? 1 : 0);
   return new Tensor(copyOut(mem, c, size, x.dtype), [N, O], x.dtype);
 }

@@ -5,16 +5,22 @@
  * others. Workers start in the background: until they report ready, products run on the calling thread.
  */
 
-/** The arguments of gemm32/gemm64 after the dtype: M, N, K, a, rsA, csA, b, rsB, csB, c, ldc, work, accumulate. */
+/**
+ * The 13 arguments of gemm32/gemm64 (M, N, K, a, rsA, csA, b, rsB, csB, c, ldc, work, accumulate) or of
+ * gemm32Packed (M, N, K, a, rsA, csA, packed, ldp, j0, c, ldc, work, accumulate).
+ */
 export type GemmArgs = [number, number, number, number, number, number, number, number, number, number, number, number, number];
+/** Which kernel a panel runs. */
+export type GemmKind = 'gemm32' | 'gemm64' | 'packed';
+const KINDS: Record<GemmKind, number> = { gemm32: 0, gemm64: 1, packed: 2 };
 
-// Per worker, a block of the control array: [sequence, done, ready, error, f64, ...13 gemm arguments].
+// Per worker, a block of the control array: [sequence, done, ready, error, kind, ...13 kernel arguments].
 const SLOT = 32;
 const SEQ = 0;
 const DONE = 1;
 const READY = 2;
 const ERROR = 3;
-const F64 = 4;
+const KIND = 4;
 const ARGS = 5;
 // A worker that has not answered in this long is taken for lost: the product fails with an error and the
 // pool is not used again.
@@ -32,7 +38,8 @@ const start = ({ module, memory, ctrl, slot }) => {
     seq = Atomics.load(c, ${SEQ});
     try {
       const a = c.subarray(${ARGS}, ${ARGS + 13});
-      (c[${F64}] ? k.gemm64 : k.gemm32)(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12]);
+      const kind = c[${KIND}];
+      (kind === 2 ? k.gemm32Packed : kind === 1 ? k.gemm64 : k.gemm32)(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12]);
     } catch (e) {
       Atomics.store(c, ${ERROR}, 1);
     }
@@ -134,12 +141,12 @@ export class ThreadPool {
    * done. A worker that reports an error has its panel run here; one that does not answer within a minute
    * breaks the pool and the call throws.
    */
-  run(f64: boolean, panels: GemmArgs[], local: (args: GemmArgs) => void): void {
+  run(kind: GemmKind, panels: GemmArgs[], local: (args: GemmArgs) => void): void {
     const seq = ++this.seq;
     const c = this.ctrl;
     for (let w = 0; w < panels.length - 1; w++) {
       const base = w * SLOT;
-      c[base + F64] = f64 ? 1 : 0;
+      c[base + KIND] = KINDS[kind];
       c.set(panels[w + 1]!, base + ARGS);
       Atomics.store(c, base + SEQ, seq);
       Atomics.notify(c, base + SEQ);

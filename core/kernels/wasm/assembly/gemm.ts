@@ -186,17 +186,21 @@ export function gemm32(
   b: usize, rsB: i32, csB: i32,
   c: usize, ldc: i32, work: usize, accumulate: bool,
 ): void {
-  gemm32Impl(M, N, K, a, rsA, csA, b, rsB, csB, c, ldc, work, accumulate, 0);
+  gemm32Impl(M, N, K, a, rsA, csA, b, rsB, csB, c, ldc, work, accumulate, 0, 0, 0);
 }
 
-/** gemm32 with op(B) already packed by packB32All at `packed` (a B used for many products is packed once). */
+/**
+ * gemm32 with op(B) already packed by packB32All at `packed` (a B used for many products is packed once):
+ * op(B) has `ldp` columns, and this product takes N of them from column j0 on. A part (a thread's column
+ * panel) needs j0 a multiple of 8 and ldp <= 2048 (one packed panel); otherwise j0 = 0 and N = ldp.
+ */
 export function gemm32Packed(
   M: i32, N: i32, K: i32,
   a: usize, rsA: i32, csA: i32,
-  packed: usize,
+  packed: usize, ldp: i32, j0: i32,
   c: usize, ldc: i32, work: usize, accumulate: bool,
 ): void {
-  gemm32Impl(M, N, K, a, rsA, csA, 0, 0, 0, c, ldc, work, accumulate, packed);
+  gemm32Impl(M, N, K, a, rsA, csA, 0, 0, 0, c, ldc, work, accumulate, packed, ldp, j0);
 }
 
 /** Bytes packB32All writes for a K x N op(B): its panels, each padded to whole slivers of NR32 columns. */
@@ -219,12 +223,13 @@ export function packB32All(N: i32, K: i32, b: usize, rsB: i32, csB: i32, dst: us
   }
 }
 
-// The loop nest of gemm32; B's panels are packed here, or read in order from `packed` when it is not 0.
+// The loop nest of gemm32; B's panels are packed here, or read from `packed` when it is not 0 (see
+// gemm32Packed for ldp and j0).
 @inline function gemm32Impl(
   M: i32, N: i32, K: i32,
   a: usize, rsA: i32, csA: i32,
   b: usize, rsB: i32, csB: i32,
-  c: usize, ldc: i32, work: usize, accumulate: bool, packed: usize,
+  c: usize, ldc: i32, work: usize, accumulate: bool, packed: usize, ldp: i32, j0: i32,
 ): void {
   if (K == 0) {
     if (!accumulate) for (let i = 0; i < M; i++) memory.fill(c + <usize>(i * ldc) * 4, 0, <usize>N * 4);
@@ -235,6 +240,7 @@ export function packB32All(N: i32, K: i32, b: usize, rsB: i32, csB: i32, dst: us
   const tile = pb + <usize>(KC * NC) * 4;
   const ldcBytes = <usize>ldc * 4;
   let next = packed;
+  const ldpPad = (ldp + NR32 - 1) / NR32 * NR32;
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc);
     const ncPad = (nc + NR32 - 1) / NR32 * NR32;
@@ -242,7 +248,10 @@ export function packB32All(N: i32, K: i32, b: usize, rsB: i32, csB: i32, dst: us
       const kc = min(KC, K - pc);
       const acc = pc > 0 || accumulate;
       let panel = pb;
-      if (packed != 0) {
+      if (packed != 0 && ldp <= NC) {
+        // One packed panel, ldpPad wide: the blocks before this one hold pc of its rows.
+        panel = packed + <usize>(pc * ldpPad + j0 * kc) * 4;
+      } else if (packed != 0) {
         panel = next;
         next += <usize>(kc * ncPad) * 4;
       } else {
