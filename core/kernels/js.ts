@@ -26,8 +26,22 @@ const unaryFns: Record<UnaryKernel, F1> = {
   isfinite: (x) => (Number.isFinite(x) ? 1 : 0),
 };
 
-// float32 exp, tanh and sigmoid are computed in float32, the same bits as the WebAssembly kernels (see mathf.ts).
-const unaryFns32: Partial<Record<UnaryKernel, F1>> = { exp: expf, tanh: tanhf, sigmoid: sigmoidf };
+// float32 exp, tanh and sigmoid are computed in float32, the same bits as the WebAssembly kernels (see
+// mathf.ts); one loop per function, so that each call site sees one function and V8 inlines it.
+type Loop1 = (o: TypedArray, a: TypedArray) => void;
+const unaryLoops32: Partial<Record<UnaryKernel, Loop1>> = {
+  exp: (o, a) => { for (let i = 0; i < o.length; i++) o[i] = expf(a[i]!); },
+  tanh: (o, a) => { for (let i = 0; i < o.length; i++) o[i] = tanhf(a[i]!); },
+  sigmoid: (o, a) => { for (let i = 0; i < o.length; i++) o[i] = sigmoidf(a[i]!); },
+};
+
+function unary(op: UnaryKernel, x: Tensor): Tensor {
+  const loop = x.dtype === 'float32' ? unaryLoops32[op] : undefined;
+  if (!loop) return map(x, unaryFns[op]);
+  const y = out(x.shape, x.dtype, false);
+  loop(y.data, x.data);
+  return y;
+}
 
 const binaryFns: Record<BinaryKernel, F2> = {
   add: (a, b) => a + b,
@@ -501,7 +515,7 @@ function cast(x: Tensor, dtype: DType): Tensor {
 /** The TypeScript kernels: portable, used where nothing faster is installed. @category Kernels */
 export const jsBackend: Backend = {
   name: 'js',
-  unary: (op, x) => map(x, (x.dtype === 'float32' && unaryFns32[op]) || unaryFns[op]),
+  unary,
   binary: (op, a, b) => zip(a, b, binaryFns[op], sameShape[op]),
   where,
   clamp: (x, lo, hi) => map(x, (v) => (v < lo ? lo : v > hi ? hi : v)),

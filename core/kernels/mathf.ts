@@ -20,15 +20,15 @@
 
 const fr = Math.fround;
 
-/** Constants shared with the WebAssembly kernels (the same literals appear there). */
-export const LOG2E = 1.4426950216293335;
+// The constants, also written out in the WebAssembly kernels (elementwise.ts).
+const LOG2E = 1.4426950216293335;
 /** 1.5 * 2^23: adding it rounds a float32 of magnitude below 2^22 to an integer. */
-export const SHIFT = 12582912;
-export const LN2_HI = 0.693145751953125;
-export const LN2_LO = 1.428606765330187e-6;
+const SHIFT = 12582912;
+const LN2_HI = 0.693145751953125;
+const LN2_LO = 1.428606765330187e-6;
 /** exp clamps its argument to [EXP_LO, EXP_HI]: beyond, the result is 0 or Infinity anyway. */
-export const EXP_LO = -104;
-export const EXP_HI = 88.80000305175781;
+const EXP_LO = -104;
+const EXP_HI = 88.80000305175781;
 const P0 = 0.5;
 const P1 = 0.1666666567325592;
 const P2 = 0.04166629537940025;
@@ -36,7 +36,7 @@ const P3 = 0.008333496749401093;
 const P4 = 0.0013944660313427448;
 const P5 = 0.00019790341320913285;
 /** Below this |x|, tanh is its odd polynomial. */
-export const TANH_SMALL = 0.625;
+const TANH_SMALL = 0.625;
 const Q0 = -0.3333328068256378;
 const Q1 = 0.13331441581249237;
 const Q2 = -0.05373971164226532;
@@ -62,9 +62,10 @@ export function expf(x: number): number {
   p = fr(fr(p * r) + P0);
   const y = fr(fr(fr(p * z) + r) + 1);
   // 2^k in two factors: y 2^k1 stays normal (k1 >= -125), so only the last product rounds.
-  if (k >= -125 && k <= 127) return fr(y * POW2[k + 125]!);
-  const k1 = k < -125 ? -125 : 127;
-  return fr(fr(y * POW2[k1 + 125]!) * POW2[k - k1 + 125]!);
+  const ki = k | 0;
+  if (ki >= -125 && ki <= 127) return fr(y * POW2[ki + 125]!);
+  const k1 = ki < -125 ? -125 : 127;
+  return fr(fr(y * POW2[k1 + 125]!) * POW2[ki - k1 + 125]!);
 }
 
 /** tanh of a float32 `x`, in float32. */
