@@ -1,10 +1,10 @@
 import { type TypedArray, recycle, trackAllocations } from '../core/dtype.js';
 import { TapegradError } from '../core/errors.js';
 import { getBackend } from '../core/kernels/index.js';
-
-const K = getBackend;
 import { fmt, shapeEq } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
+
+const K = getBackend;
 
 /**
  * @internal A gradient that is a matrix product not yet computed: op(A) op(B) for 2-D A and B. A VJP returns

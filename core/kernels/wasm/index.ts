@@ -280,49 +280,38 @@ function packedB(inst: Instance, b: Tensor, K: number, N: number, rsB: number, c
 function runGemm(inst: Instance, f64: boolean, ...args: GemmArgs): void {
   const gemm = f64 ? inst.k.gemm64 : inst.k.gemm32;
   const [M, N, K, a, rsA, csA, b, rsB, csB, c, ldc, , acc] = args;
-  const pool = inst.pool;
-  const workers = pool && threads > 1 && !pool.broken && M * N * K >= MIN_PARALLEL ? pool.ready(threads - 1) : 0;
-  if (workers === 0) {
-    gemm(...args);
-    return;
-  }
   const el = f64 ? 8 : 4;
-  const parts = workers + 1;
-  // Panels in whole register tiles (4x8 in float32, 4x4 in float64), the wide dimension split.
+  // The wide dimension is split, in whole register tiles (4x8 in float32, 4x4 in float64).
   const byColumns = N >= M;
-  const total = byColumns ? N : M;
-  const tile = byColumns && !f64 ? 8 : 4;
-  const per = Math.ceil(total / parts / tile) * tile;
-  const panels: GemmArgs[] = [];
-  const scratch = align(inst.k.workBytes());
-  for (let p = 0, at = 0; at < total; p++, at += per) {
-    const len = Math.min(per, total - at);
-    const work = inst.work + p * scratch;
-    panels.push(byColumns
-      ? [M, len, K, a, rsA, csA, b + at * csB * el, rsB, csB, c + at * el, ldc, work, acc]
-      : [len, N, K, a + at * rsA * el, rsA, csA, b, rsB, csB, c + at * ldc * el, ldc, work, acc]);
-  }
-  if (panels.length === 1) {
-    gemm(...args);
-    return;
-  }
-  pool!.run(f64 ? 'gemm64' : 'gemm32', panels, (p) => gemm(...p));
+  const parts = panels(inst, M * N * K, byColumns ? N : M, byColumns && !f64 ? 8 : 4, (at, len, work) => byColumns
+    ? [M, len, K, a, rsA, csA, b + at * csB * el, rsB, csB, c + at * el, ldc, work, acc]
+    : [len, N, K, a + at * rsA * el, rsA, csA, b, rsB, csB, c + at * ldc * el, ldc, work, acc]);
+  if (parts.length === 1) gemm(...args);
+  else inst.pool!.run(f64 ? 'gemm64' : 'gemm32', parts, (p) => gemm(...p));
 }
 
 /** gemm32Packed of all N columns, split into column panels over the ready threads when large enough. */
 function runPacked(inst: Instance, M: number, N: number, K: number, a: number, rsA: number, csA: number, packed: number, c: number, ldc: number, acc: number): void {
+  // Column panels within one packed panel only (see packedB), in whole 8-column slivers.
+  const parts = panels(inst, N <= PACKED_PANEL ? M * N * K : 0, N, 8, (at, len, work) => [M, len, K, a, rsA, csA, packed, N, at, c + at * 4, ldc, work, acc]);
+  if (parts.length === 1) inst.k.gemm32Packed(M, N, K, a, rsA, csA, packed, N, 0, c, ldc, inst.work, acc);
+  else inst.pool!.run('packed', parts, (p) => inst.k.gemm32Packed(...p));
+}
+
+/**
+ * Splits `total` rows or columns of a product of `macs` multiply-adds into one panel per ready thread
+ * (`tile`-aligned, each with its thread's packing scratch), or a single panel when the product is too
+ * small or no worker is ready.
+ */
+function panels(inst: Instance, macs: number, total: number, tile: number, make: (at: number, len: number, work: number) => GemmArgs): GemmArgs[] {
   const pool = inst.pool;
-  const workers = pool && threads > 1 && !pool.broken && N <= PACKED_PANEL && M * N * K >= MIN_PARALLEL ? pool.ready(threads - 1) : 0;
-  const per = Math.ceil(N / (workers + 1) / 8) * 8; // whole slivers of the 8-column register tile
-  if (workers === 0 || per >= N) {
-    inst.k.gemm32Packed(M, N, K, a, rsA, csA, packed, N, 0, c, ldc, inst.work, acc);
-    return;
-  }
+  const workers = pool && threads > 1 && !pool.broken && macs >= MIN_PARALLEL ? pool.ready(threads - 1) : 0;
+  const per = Math.ceil(total / (workers + 1) / tile) * tile;
+  if (workers === 0 || per >= total) return [make(0, total, inst.work)];
   const scratch = align(inst.k.workBytes());
-  const panels: GemmArgs[] = [];
-  for (let p = 0, at = 0; at < N; p++, at += per)
-    panels.push([M, Math.min(per, N - at), K, a, rsA, csA, packed, N, at, c + at * 4, ldc, inst.work + p * scratch, acc]);
-  pool!.run('packed', panels, (p) => inst.k.gemm32Packed(...p));
+  const out: GemmArgs[] = [];
+  for (let p = 0, at = 0; at < total; p++, at += per) out.push(make(at, Math.min(per, total - at), inst.work + p * scratch));
+  return out;
 }
 
 function reserve(inst: Instance, bytes: number): boolean {
