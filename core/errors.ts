@@ -21,3 +21,15 @@ export class TapegradError extends Error {
 export function check(cond: unknown, op: string, message: () => string): asserts cond {
   if (!cond) throw new TapegradError(op, message());
 }
+
+/**
+ * @internal Throws a {@link TapegradError} naming `op` when `opts` is neither undefined nor a plain options
+ * object, or has a key outside `known`: no option is ever silently ignored.
+ */
+export function checkOptions(op: string, opts: unknown, known: readonly string[]): void {
+  if (opts === undefined) return;
+  check(typeof opts === 'object' && opts !== null && !Array.isArray(opts), op, () =>
+    `expected an options object {${known.join(', ')}}, got ${Array.isArray(opts) ? 'an array' : opts === null ? 'null' : typeof opts}`);
+  for (const key of Object.keys(opts))
+    check(known.includes(key), op, () => `unknown option '${key}' (${op} takes ${known.length ? known.join(', ') : 'no options'})`);
+}
