@@ -642,6 +642,9 @@ for r in ["mean", "sum", "none"]:
          lambda r=r: [X(rn(2, 3)), X(torch.rand(2, 3)), {"reduction": r}])
 case("binaryCrossEntropyWithLogits_posWeight", "binaryCrossEntropyWithLogits",
      lambda: [X(rn(2, 3)), X(torch.rand(2, 3)), {"posWeight": C(pos(3))}])
+case("binaryCrossEntropyWithLogits_weight", "binaryCrossEntropyWithLogits",
+     lambda: [X(rn(2, 3)), X(torch.rand(2, 3)), {"weight": C(pos(3))}],
+     note="top-level binaryCrossEntropyWithLogits with nn.binaryCrossEntropyWithLogits's weight option")
 case("binaryCrossEntropyWithLogits_extreme", "binaryCrossEntropyWithLogits",
      lambda: [X(T([1e4, -1e4, 1e4, -1e4, 30.0])), X(T([1.0, 0.0, 0.0, 1.0, 0.5]))])
 
@@ -664,6 +667,8 @@ case("nn.nllLoss_ignoreIndex_weight", "nn.nllLoss",
      lambda: [X(rn(4, 3)), C(torch.tensor([0, 2, 2, 1]), int32=True), {"ignoreIndex": 2, "weight": C(pos(3))}])
 case("nn.nllLoss_ignoreIndex_none", "nn.nllLoss",
      lambda: [X(rn(4, 3)), C(torch.tensor([0, 2, 2, 1]), int32=True), {"ignoreIndex": 2, "reduction": "none"}])
+case("nn.nllLoss_all_ignored", "nn.nllLoss", lambda: [X(rn(2, 3)), C(torch.tensor([1, 1]), int32=True), {"ignoreIndex": 1}],
+     note="the mean over no counted target is 0/0 = NaN")
 case("nn.nllLoss_1d", "nn.nllLoss", lambda: [X(rn(4)), C(torch.tensor(1), int32=True)])
 case("nn.nllLoss_spatial", "nn.nllLoss", lambda: [X(rn(2, 3, 2, 2)), C(ints(3, 2, 2, 2)), {"weight": C(pos(3))}])
 for r in ["mean", "sum", "none"]:
@@ -675,6 +680,8 @@ case("nn.crossEntropy_ignoreIndex", "nn.crossEntropy", lambda: [X(rn(4, 3)), C(t
      note="the default ignoreIndex -100")
 case("nn.crossEntropy_ignoreIndex_weight_sum", "nn.crossEntropy",
      lambda: [X(rn(4, 3)), C(torch.tensor([2, 0, 2, 1]), int32=True), {"ignoreIndex": 2, "weight": C(pos(3)), "reduction": "sum"}])
+case("nn.crossEntropy_all_ignored_sum", "nn.crossEntropy",
+     lambda: [X(rn(2, 3)), C(torch.tensor([-100, -100]), int32=True), {"reduction": "sum", "labelSmoothing": 0.2}])
 case("nn.crossEntropy_labelSmoothing", "nn.crossEntropy", lambda: [X(rn(3, 4)), C(ints(4, 3)), {"labelSmoothing": 0.1}])
 case("nn.crossEntropy_labelSmoothing_all", "nn.crossEntropy",
      lambda: [X(rn(4, 3)), C(torch.tensor([2, 0, 2, 1]), int32=True),
