@@ -649,6 +649,23 @@ case("binaryCrossEntropyWithLogits_weight", "binaryCrossEntropyWithLogits",
 case("binaryCrossEntropyWithLogits_extreme", "binaryCrossEntropyWithLogits",
      lambda: [X(T([1e4, -1e4, 1e4, -1e4, 30.0])), X(T([1.0, 0.0, 0.0, 1.0, 0.5]))])
 
+# Empty tensors elsewhere (PyTorch defines all of these)
+case("softmax_empty_batch", "softmax", lambda: [X(rn(0, 3))])
+case("logSoftmax_empty_batch", "logSoftmax", lambda: [X(rn(0, 3)), 1])
+case("max_empty_batch", "max", lambda: [X(rn(0, 3)), 1, {"keepdims": True}])
+case("linear_empty_batch", "linear", lambda: [X(rn(0, 3)), X(rn(2, 3)), X(rn(2))], note="the bias gradient sums nothing: 0")
+case("matmul_empty_batch", "matmul", lambda: [X(rn(0, 2, 3)), X(rn(3, 2))])
+case("where_empty", "where", lambda: [C(torch.zeros(0, 2)), X(rn(0, 2)), X(rn(2))])
+case("stack_empty", "stack", lambda: [[X(rn(0, 2)), X(rn(0, 2))], 1])
+case("split_empty_axis", "split", lambda: [X(rn(2, 0)), 2, 1], note="one empty piece")
+case("chunk_empty_axis", "chunk", lambda: [X(rn(2, 0)), 3, 1], note="as torch.chunk: 3 empty pieces")
+case("gather_empty_index", "gather", lambda: [X(rn(3, 2)), 0, C(torch.zeros(0, 2, dtype=torch.int64), int32=True)])
+case("crossEntropy_empty_batch_sum", "crossEntropy", lambda: [X(rn(0, 3)), C(torch.zeros(0, dtype=torch.int64), int32=True), {"reduction": "sum"}])
+case("nn.mseLoss_empty_mean", "nn.mseLoss", lambda: [X(rn(0, 2)), X(rn(0, 2))], note="the mean of nothing is NaN")
+case("nn.mseLoss_empty_sum", "nn.mseLoss", lambda: [X(rn(0, 2)), X(rn(0, 2)), {"reduction": "sum"}])
+case("nn.crossEntropy_empty_batch_mean", "nn.crossEntropy", lambda: [X(rn(0, 3)), C(torch.zeros(0, dtype=torch.int64), int32=True)],
+     note="no target counted: 0/0 = NaN")
+
 # nn losses
 for r in ["mean", "sum", "none"]:
     case("nn.mseLoss_" + r, "nn.mseLoss", lambda r=r: [X(rn(2, 3)), X(rn(2, 3)), {"reduction": r}])

@@ -47,6 +47,7 @@ NOT_SMOOTH = {
     "norm_p3_zero_slice": "norm at 0", "norm_p1p5_zero_slice": "norm at 0",
     "nn.crossEntropy_extreme": "log-probability -2e4 (differences of 1e-6 lose everything)",
     "mean_empty": "NaN everywhere", "logsumexp_empty": "-inf everywhere", "nn.nllLoss_all_ignored": "NaN everywhere",
+    "nn.mseLoss_empty_mean": "NaN everywhere", "nn.crossEntropy_empty_batch_mean": "NaN everywhere",
     "nn.binaryCrossEntropy_near_bounds": "inputs 1e-6 from the edge of the domain, as close as the difference step",
     "cast_float32": "a float32 output: differences of 1e-6 are below its precision",
 }
