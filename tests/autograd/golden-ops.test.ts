@@ -234,6 +234,16 @@ function replay(c: Case, part: Part): void {
   expectTree('grad of <VJP, v> w.r.t. the cotangent (backward, createGraph)', Array.isArray(us) ? hu : hu[0]!, wantU);
 }
 
+/** Replays one part, naming the case, its op and the part in any failure. */
+function named(c: Case, part: Part): void {
+  try {
+    replay(c, part);
+  } catch (e) {
+    if (e instanceof Error) e.message = `${c.name} (${c.op}), ${part}: ${e.message}`;
+    throw e;
+  }
+}
+
 describe(`PyTorch op fixtures (torch ${fixtures.torch_version}, float64, rtol ${RTOL} + atol ${ATOL})`, () => {
   it('has the fixtures, with unique names, each for a tapegrad function', () => {
     expect(fixtures.cases.length).toBeGreaterThanOrEqual(300);
@@ -261,7 +271,7 @@ describe(`PyTorch op fixtures (torch ${fixtures.torch_version}, float64, rtol ${
         const gap = KNOWN_GAPS[c.name];
         const known = gap?.parts.includes(part);
         if (part === 'second order' && c.noSecondOrder) it.skip(`second order (no PyTorch reference: ${c.noSecondOrder})`, () => {});
-        else (known ? it.fails : it)(`${part}${known ? ` (known gap: ${gap!.reason})` : ''}`, () => replay(c, part));
+        else (known ? it.fails : it)(`${part}${known ? ` (known gap: ${gap!.reason})` : ''}`, () => named(c, part));
       }
     });
   }
