@@ -189,7 +189,7 @@ def ref_transpose(x, a0=UNDEF, a1=UNDEF):
 def ref_squeeze(x, axis=UNDEF):
     if axis is UNDEF:
         return torch.squeeze(x)
-    for a in sorted((d % x.dim() for d in ([axis] if isinstance(axis, int) else axis)), reverse=True):
+    for a in sorted((d % max(x.dim(), 1) for d in ([axis] if isinstance(axis, int) else axis)), reverse=True):
         x = torch.squeeze(x, a)
     return x
 
@@ -648,6 +648,15 @@ case("binaryCrossEntropyWithLogits_weight", "binaryCrossEntropyWithLogits",
      note="top-level binaryCrossEntropyWithLogits with nn.binaryCrossEntropyWithLogits's weight option")
 case("binaryCrossEntropyWithLogits_extreme", "binaryCrossEntropyWithLogits",
      lambda: [X(T([1e4, -1e4, 1e4, -1e4, 30.0])), X(T([1.0, 0.0, 0.0, 1.0, 0.5]))])
+
+# Axis 0 / -1 of a rank-0 tensor: PyTorch wraps them onto the scalar
+case("norm_rank0_axis0", "norm", lambda: [X(rn()), 2, 0])
+case("variance_rank0_axis0_correction0", "variance", lambda: [X(rn()), 0, {"correction": 0}])
+case("softmax_rank0", "softmax", lambda: [X(rn()), 0])
+case("logSoftmax_rank0", "logSoftmax", lambda: [X(rn())])
+case("flip_rank0", "flip", lambda: [X(rn()), 0])
+case("squeeze_rank0_axis0", "squeeze", lambda: [X(rn()), 0])
+case("gather_rank0", "gather", lambda: [X(rn()), 0, C(torch.tensor(0), int32=True)])
 
 # Empty tensors elsewhere (PyTorch defines all of these)
 case("softmax_empty_batch", "softmax", lambda: [X(rn(0, 3))])
