@@ -64,7 +64,11 @@ function checkReduction(op: string, r: unknown): Reduction {
 }
 
 function reduce(loss: Tensor, reduction: Reduction): Tensor {
-  return reduction === 'none' ? loss : reduction === 'sum' ? sum(loss) : div(sum(loss), loss.size);
+  if (reduction === 'none') return loss;
+  // NOTE: the mean of no elements is NaN (as PyTorch); added rather than divided by 0, so that the VJP's
+  // own VJP is 0 there rather than 0/0.
+  if (reduction === 'mean' && loss.size === 0) return add(sum(loss), NaN);
+  return reduction === 'sum' ? sum(loss) : div(sum(loss), loss.size);
 }
 
 function describe(v: unknown): string {

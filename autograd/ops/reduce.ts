@@ -2,7 +2,7 @@ import { check } from '../../core/errors.js';
 import { type Shape, fmt, normAxes, normAxis, reducedShape, sizeOf } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
 import { defineOp } from '../tape.js';
-import { div, mul, pow, sub, where } from './arithmetic.js';
+import { add, div, mul, pow, sub, where } from './arithmetic.js';
 import { eq } from './compare.js';
 import { broadcastTo, reshape } from './shape.js';
 import { abs, exp, sqrt } from './unary.js';
@@ -92,7 +92,9 @@ export function mean(x: Tensor, axis?: number | readonly number[], opts: ReduceO
   const axes = axesOf('mean', x, axis);
   requireFloat('mean', x);
   const n = sizeOf(axes.map((a) => x.shape[a]!));
-  return div(sum(x, axes, opts), n);
+  // NOTE: over an empty axis the mean is NaN (as PyTorch). Dividing the zero sum by n = 0 would give that
+  // too, but the VJP's own VJP would then be 0/0 = NaN where it is 0 (the JVP of a map from nothing).
+  return n === 0 ? add(sum(x, axes, opts), NaN) : div(sum(x, axes, opts), n);
 }
 
 function extreme(op: 'max' | 'min', x: Tensor, axis: number | readonly number[] | undefined, opts: ReduceOptions): Tensor {

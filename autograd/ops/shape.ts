@@ -402,7 +402,7 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], axi
   let sizes: number[];
   if (typeof sizeOrSections === 'number') {
     checkInt('split', 'size', sizeOrSections, 1);
-    sizes = [];
+    sizes = n === 0 ? [0] : []; // an empty axis splits into one empty piece, as torch.split
     for (let at = 0; at < n; at += sizeOrSections) sizes.push(Math.min(sizeOrSections, n - at));
   } else {
     sizes = [...sizeOrSections];
@@ -440,6 +440,7 @@ export function chunk(x: Tensor, chunks: number, axis = 0): Tensor[] {
   asTensor('chunk', x);
   checkInt('chunk', 'chunks', chunks, 1);
   const a = normAxis('chunk', axis, x.ndim);
+  if (x.shape[a] === 0) return split(x, new Array<number>(chunks).fill(0), a); // `chunks` empty pieces, as torch.chunk
   return split(x, Math.max(1, Math.ceil(x.shape[a]! / chunks)), a);
 }
 
