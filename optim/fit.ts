@@ -499,9 +499,16 @@ export function resume(checkpoint: LoadedCheckpoint, parts: ResumeParts): Resume
     done = 2;
     if (scheduler) part(op, "the checkpoint's schedule state does not fit the schedule", () => scheduler.loadStateDict!(extra.scheduler as Record<string, unknown>));
   } catch (e) {
-    if (done >= 2 && optimizer) optimizer.loadStateDict(optimizerBefore!);
-    if (done >= 1) model.loadStateDict(modelBefore);
-    if (scheduler) scheduler.loadStateDict!(scheduleBefore!);
+    const undo = (fn: () => void) => {
+      try {
+        fn();
+      } catch {
+        // the original error is the one to report
+      }
+    };
+    if (done >= 2 && scheduler) undo(() => scheduler.loadStateDict!(scheduleBefore!));
+    if (done >= 1 && optimizer) undo(() => optimizer.loadStateDict(optimizerBefore!));
+    undo(() => model.loadStateDict(modelBefore));
     throw e;
   }
   // Generator states were checked above: setting them cannot fail.
