@@ -237,13 +237,14 @@ function decode(op: string, bytes: Uint8Array, requireDigest: boolean): Safetens
   }
   check(isRecord(header), op, () => `the header must be a JSON object, got ${kind(header)}`);
   const rawMeta = header.__metadata__;
-  if (rawMeta !== undefined) checkMetadata(op, rawMeta);
+  // The digest first: a damaged header is reported as such, whatever else the damage did to it.
   const hasDigest = HAS_DIGEST.test(text);
-  if (hasDigest) checkHeaderDigest(op, bytes, text, dataStart, (rawMeta ?? {}) as Record<string, string>);
+  if (hasDigest) checkHeaderDigest(op, bytes, text, dataStart, (isRecord(rawMeta) ? rawMeta : {}) as Record<string, string>);
   else
     check(!requireDigest, op, () =>
       'the file has no digest (it was written by another safetensors writer or without one) and requireDigest is set',
     );
+  if (rawMeta !== undefined) checkMetadata(op, rawMeta);
   let metadata: Record<string, string> = {};
   const entries: Entry[] = [];
   for (const [name, info] of Object.entries(header)) {
