@@ -398,7 +398,9 @@ function toJson(op: string, value: unknown, path: string): string {
  * Encodes a checkpoint as safetensors bytes. Model tensors keep their keys, so in Python
  * `load_file(path)` gives a dict for `model.load_state_dict` (drop the `__optimizer__.` keys first when
  * the optimizer was saved too); optimizer tensors go under `__optimizer__.state.<index>.<name>`, and the
- * rest as JSON in the header's `__metadata__` (`tapegrad.format`, `tapegrad.optimizer`, `tapegrad.extra`).
+ * rest as JSON in the header's `__metadata__` (`tapegrad.format`, `tapegrad.optimizer`, `tapegrad.extra`),
+ * after the CRC-32C digest of the header and of each tensor (see {@link serializeSafetensors}; leave it
+ * out with `{ digest: false }`). Extras nested deeper than 512 levels are refused.
  * @example
  * ```ts
  * const bytes = checkpointToBytes({ model: net.stateDict(), optimizer: opt.stateDict(), extra: { epoch: 3 } });
