@@ -137,7 +137,7 @@ export interface FitOptions<E> {
   clipGradNorm?: number;
   /** Shuffle the training examples every epoch (default true), with `generator`. */
   shuffle?: boolean;
-  /** The generator for shuffling: its state is what a checkpoint saves to resume exactly. */
+  /** The generator for shuffling (default `new Generator(0)`): {@link checkpointCallback} saves its state and {@link resume} returns it. */
   generator?: Generator;
   callbacks?: readonly Callback[];
   /** A schedule stepped once per epoch. */
