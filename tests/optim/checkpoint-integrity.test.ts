@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Generator, TapegradError, type Tensor, manualSeed, optim, tensor } from '../../index.js';
+import { Generator, TapegradError, type Tensor, manualSeed, nn, optim, tensor } from '../../index.js';
 import { loadCheckpoint, loadSafetensors, saveCheckpoint, saveSafetensors } from '../../node.js';
 import { type Checkpoint, checkpointFromBytes, checkpointToBytes, deserializeSafetensors, serializeSafetensors } from '../../optim/checkpoint.js';
 import { data, fitOptions, makeRun } from '../helpers/run.js';
@@ -62,6 +62,35 @@ describe('the digest', () => {
     // Neither entry comes back as user metadata.
     expect(deserializeSafetensors(bytes).metadata['tapegrad.digest']).toBeUndefined();
     expect(checkpointFromBytes(bytes).metadata).toEqual({});
+  });
+
+  /** A checkpoint of a 2x2 Linear with SGD momentum, a schedule and generators: small enough to flip every bit. */
+  const tiny = (): Checkpoint => {
+    const lin = new nn.Linear(2, 2, { generator: new Generator(3) });
+    const opt = new optim.SGD(lin.parameters(), { lr: 0.1, momentum: 0.9 }) as never as optim.Optimizer<object, object>;
+    lin.forward(tensor([[1, 2]])).sum().backward();
+    opt.step();
+    return {
+      model: lin.stateDict(), optimizer: opt.stateDict(),
+      extra: { epoch: 1, history: { loss: [0.5] }, scheduler: { lastEpoch: 1, stepCount: 2, lastLr: [0.1] }, generators: { fit: new Generator(1).getState(), default: new Generator(2).getState(), modules: {} } },
+    };
+  };
+
+  it('any single flipped bit of a small checkpoint is refused, naming the header or the tensor: every bit of the file', () => {
+    const bytes = checkpointToBytes(tiny());
+    const { n, text } = headerOf(bytes);
+    const header = JSON.parse(text) as Record<string, { data_offsets: [number, number] }>;
+    expect(bytes.length - 8 - n).toBeGreaterThan(40); // weights, bias and their momentum buffers
+    for (let bit = 0; bit < bytes.length * 8; bit++) {
+      const b = bytes.slice();
+      b[bit >> 3]! ^= 1 << (bit & 7);
+      const err = thrown(() => checkpointFromBytes(b));
+      const where = `bit ${bit & 7} of byte ${bit >> 3}`;
+      expect(err, where).toBeInstanceOf(TapegradError);
+      const off = (bit >> 3) - 8 - n;
+      const t = Object.keys(header).find((k) => k !== '__metadata__' && header[k]!.data_offsets[0] <= off && off < header[k]!.data_offsets[1]);
+      expect(err.message, where).toMatch(off < 0 ? /^checkpointFromBytes: .*header/ : new RegExp(`^checkpointFromBytes: tensor '${t}' is corrupt`));
+    }
   });
 
   it('any single flipped bit is refused, naming the header or the tensor: every bit of the header, 400 seeded bits of the data', async () => {
