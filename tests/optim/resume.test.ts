@@ -77,6 +77,45 @@ describe('resume is bit-exact with default arguments', () => {
   });
 });
 
+describe('schedules in checkpoints', () => {
+  for (const kind of ['SequentialLR', 'ChainedScheduler'] as const)
+    it(`${kind} is saved and restored: a resumed run gets the uninterrupted run's learning rates`, async () => {
+      const make = (seed: number) => {
+        const run = makeRun(seed);
+        const warm = new optim.LinearLR(run.optimizer, { startFactor: 0.25, totalIters: 2 });
+        const decay = new optim.ExponentialLR(run.optimizer, { gamma: 0.8 });
+        const scheduler = kind === 'SequentialLR' ? new optim.SequentialLR(run.optimizer, [warm, decay], [2]) : new optim.ChainedScheduler([warm, decay]);
+        return { ...run, scheduler };
+      };
+      manualSeed(5);
+      const a = make(0);
+      const lrs: number[][] = [];
+      const record = optim.onEpochEnd(({ optimizer }) => void lrs.push(optimizer.lrs));
+      await optim.fit(a.model, data, { ...fitOptions(a as never, 5), scheduler: a.scheduler, callbacks: [record] });
+      manualSeed(5);
+      const b = make(0);
+      let saved: Uint8Array | undefined;
+      await optim.fit(b.model, data, { ...fitOptions(b as never, 3), scheduler: b.scheduler, callbacks: [optim.checkpointCallback({ save: (c) => void (saved = checkpointToBytes(c)) })] });
+      const c = make(9);
+      const resumed = optim.resume(checkpointFromBytes(saved!), { model: c.model, optimizer: c.optimizer, scheduler: c.scheduler });
+      const rest: number[][] = [];
+      const full = await optim.fit(c.model, data, { ...fitOptions(c as never, 5), scheduler: c.scheduler, ...resumed, callbacks: [optim.onEpochEnd(({ optimizer }) => void rest.push(optimizer.lrs))] });
+      expect(rest).toEqual(lrs.slice(3));
+      expect(new Set(lrs.map(String)).size).toBe(5); // the rate changed every epoch
+      expect(weights(c.model)).toEqual(weights(a.model));
+      expect(full.epoch).toEqual([1, 2, 3, 4, 5]);
+    });
+
+  it('checkpointCallback refuses a schedule it could not restore (no stateDict), naming itself', async () => {
+    const run = makeRun(0);
+    const err = await optim
+      .fit(run.model, data, { ...fitOptions(run, 1), scheduler: { step: () => {} }, callbacks: [optim.checkpointCallback({ save: () => {} })] })
+      .then(() => undefined, (e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(TapegradError);
+    expect(err!.message).toMatch(/^checkpointCallback: the schedule has no stateDict\(\)/);
+  });
+});
+
 describe('resume is atomic: a corrupt part throws naming it and changes nothing', () => {
   const clone = (ck: LoadedCheckpoint): LoadedCheckpoint => ({
     ...ck,
