@@ -29,7 +29,7 @@ function fail(op: string, what: string, cause: unknown): TapegradError {
 const detail = (e: TapegradError): string => (e.message.startsWith(`${e.op}: `) ? e.message.slice(e.op.length + 2) : e.message);
 
 /** Runs the byte-level `fn`, reporting its TapegradError as one from `op`, the function the user called. */
-function as<T>(op: string, fn: () => T): T {
+function reportAs<T>(op: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
@@ -165,7 +165,7 @@ export async function saveCheckpoint(path: string, checkpoint: Checkpoint, opts?
   checkPath(op, path);
   checkOpts(op, opts, ['digest']);
   boolOpt(op, opts as Record<string, unknown>, 'digest');
-  await writeAtomic(op, path, as(op, () => checkpointToBytes(checkpoint, opts)));
+  await writeAtomic(op, path, reportAs(op, () => checkpointToBytes(checkpoint, opts)));
 }
 
 /**
@@ -210,7 +210,7 @@ export async function saveSafetensors(
   checkPath(op, path);
   checkOpts(op, opts, ['digest']);
   boolOpt(op, opts as Record<string, unknown>, 'digest');
-  await writeAtomic(op, path, as(op, () => serializeSafetensors(tensors, metadata, opts)));
+  await writeAtomic(op, path, reportAs(op, () => serializeSafetensors(tensors, metadata, opts)));
 }
 
 /**
