@@ -68,7 +68,7 @@ function alive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (e) {
-    return (e as { code?: string }).code === 'EPERM'; // it exists, owned by another user
+    return (e as { code?: string }).code !== 'ESRCH'; // EPERM: it exists, owned by another user
   }
 }
 
