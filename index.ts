@@ -49,5 +49,6 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export {
   serializeSafetensors, deserializeSafetensors, checkpointToBytes, checkpointFromBytes, CHECKPOINT_FORMAT,
-  type Safetensors, type Checkpoint, type LoadedCheckpoint, type CheckpointLoadOptions,
+  type Safetensors, type Checkpoint, type LoadedCheckpoint, type CheckpointLoadOptions, type SafetensorsWriteOptions,
+  type SafetensorsReadOptions,
 } from './optim/checkpoint.js';

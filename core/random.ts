@@ -1,3 +1,33 @@
+import { TapegradError, check } from './errors.js';
+
+const describe = (v: unknown): string =>
+  typeof v === 'string' ? `'${v}' (a string)`
+  : typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean' || v === undefined || v === null ? String(v)
+  : Array.isArray(v) ? 'an array'
+  : typeof v;
+
+function checkSeed(op: string, seed: unknown): asserts seed is number {
+  check(Number.isSafeInteger(seed), op, () => `the seed must be a safe integer (|seed| <= 2^53 - 1), got ${describe(seed)}`);
+}
+
+/**
+ * @internal Throws a {@link TapegradError} from `op` unless `state` is a generator state as
+ * {@link Generator.getState} gives it: four 32-bit words, not all zero, and a finite number or null.
+ */
+export function checkGeneratorState(op: string, state: unknown, what = 'the state'): asserts state is (number | null)[] {
+  const expected = 'expected [w0, w1, w2, w3, spare] with four integers in [0, 2^32) not all 0 and a finite number or null (from getState())';
+  check(Array.isArray(state) && state.length === 5, op, () =>
+    `${what} is ${Array.isArray(state) ? `an array of ${state.length}` : describe(state)}: ${expected}`,
+  );
+  state.slice(0, 4).forEach((w, i) =>
+    check(Number.isInteger(w) && (w as number) >= 0 && (w as number) <= 0xffffffff, op, () => `${what}: word ${i} is ${describe(w)}; ${expected}`),
+  );
+  check(state.slice(0, 4).some((w) => w !== 0), op, () => `${what}: the four words are all 0, a state xoshiro128** never leaves; ${expected}`);
+  check(state[4] === null || (typeof state[4] === 'number' && Number.isFinite(state[4])), op, () =>
+    `${what}: the spare normal is ${describe(state[4])}; ${expected}`,
+  );
+}
+
 /**
  * A seeded random number generator (xoshiro128**, seeded through splitmix32). It uses only 32-bit
  * integer arithmetic and IEEE-exact float operations (+, *, /, sqrt) and its own logarithm, so the same
@@ -15,12 +45,17 @@ export class Generator {
   private spare: number | undefined;
 
   constructor(seed = 0) {
-    this.manualSeed(seed);
+    checkSeed('Generator', seed);
+    this.seed(seed);
   }
 
   /** Resets the state from an integer seed (any safe integer). */
   manualSeed(seed: number): this {
-    if (!Number.isSafeInteger(seed)) throw new RangeError(`manualSeed: seed must be a safe integer, got ${seed}`);
+    checkSeed('Generator.manualSeed', seed);
+    return this.seed(seed);
+  }
+
+  private seed(seed: number): this {
     // splitmix32 over the low and high words of the seed.
     let x = (seed >>> 0) ^ Math.imul(Math.floor(seed / 4294967296) >>> 0, 0x9e3779b9);
     for (let i = 0; i < 4; i++) {
@@ -40,13 +75,11 @@ export class Generator {
     return [...this.s, this.spare === undefined ? null : this.spare];
   }
 
-  /** Restores a state from {@link Generator.getState}. */
+  /** Restores a state from {@link Generator.getState}; a malformed one throws and changes nothing. */
   setState(state: readonly (number | null)[]): this {
-    if (state.length !== 5 || state.slice(0, 4).some((w) => !Number.isInteger(w) || (w as number) < 0 || (w as number) > 0xffffffff))
-      throw new RangeError(`setState: expected four 32-bit words and a number or null, got ${JSON.stringify(state)}`);
+    checkGeneratorState('Generator.setState', state);
     for (let i = 0; i < 4; i++) this.s[i] = state[i]!;
-    const spare = state[4];
-    this.spare = spare === null || spare === undefined || Number.isNaN(spare) ? undefined : spare;
+    this.spare = state[4] ?? undefined;
     return this;
   }
 
@@ -76,8 +109,10 @@ export class Generator {
     return (this.nextUint32() >>> 8) / 16777216;
   }
 
-  /** A uniform integer in [0, n) without modulo bias (n ≤ 2^32). */
+  /** A uniform integer in [0, n) without modulo bias (n an integer in [1, 2^32]). */
   nextInt(n: number): number {
+    if (!(Number.isInteger(n) && n >= 1 && n <= 4294967296))
+      throw new TapegradError('Generator.nextInt', `n must be an integer in [1, 2^32], got ${describe(n)}`);
     const limit = 4294967296 - (4294967296 % n);
     for (;;) {
       const r = this.nextUint32();
@@ -152,6 +187,7 @@ let globalGenerator = new Generator(0);
  * @category Random
  */
 export function manualSeed(seed: number): Generator {
+  checkSeed('manualSeed', seed);
   globalGenerator = new Generator(seed);
   return globalGenerator;
 }

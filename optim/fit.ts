@@ -1,12 +1,12 @@
 /** A training loop: `fit` with metrics, validation, clipping, callbacks and a progress bar. */
-import { TapegradError, check } from '../core/errors.js';
-import { Generator } from '../core/random.js';
+import { TapegradError, check, checkOptions } from '../core/errors.js';
+import { Generator, checkGeneratorState, defaultGenerator } from '../core/random.js';
 import { fmt } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import { noGrad } from '../autograd/tape.js';
 import { argmax } from '../autograd/ops/reduce.js';
 import { stack } from '../autograd/ops/shape.js';
-import type { Module } from '../nn/module.js';
+import { Module } from '../nn/module.js';
 import type { Checkpoint, LoadedCheckpoint } from './checkpoint.js';
 import { clipGradNorm } from './clip.js';
 import { batches, shuffle, trainValidationSplit } from './data.js';
@@ -85,6 +85,17 @@ export function bitsPerCharacter(): Metric {
 /** The values recorded per epoch: `epoch`, `loss`, each metric, and `valLoss`, `valAccuracy`, ... @category Training */
 export type History = Record<string, number[]>;
 
+/**
+ * A learning-rate schedule as {@link fit} steps it once per epoch; {@link checkpointCallback} saves it and
+ * {@link resume} restores it when it has `stateDict` and `loadStateDict` (as every schedule in `optim`).
+ * @category Training
+ */
+export interface Schedule {
+  step(): void;
+  stateDict?(): Record<string, unknown>;
+  loadStateDict?(state: Record<string, unknown>): void;
+}
+
 /** What a callback sees at the end of an epoch. @category Training */
 export interface EpochContext {
   /** The epoch just finished, counted from 0. */
@@ -94,6 +105,8 @@ export interface EpochContext {
   model: Module;
   optimizer: Optimizer<object, object>;
   generator: Generator;
+  /** The schedule `fit` steps, if any. */
+  scheduler?: Schedule;
   /** Ends training after this epoch. */
   stop(): void;
 }
@@ -124,11 +137,11 @@ export interface FitOptions<E> {
   clipGradNorm?: number;
   /** Shuffle the training examples every epoch (default true), with `generator`. */
   shuffle?: boolean;
-  /** The generator for shuffling: its state is what a checkpoint saves to resume exactly. */
+  /** The generator for shuffling (default `new Generator(0)`): {@link checkpointCallback} saves its state and {@link resume} returns it. */
   generator?: Generator;
   callbacks?: readonly Callback[];
   /** A schedule stepped once per epoch. */
-  scheduler?: { step(): void };
+  scheduler?: Schedule;
   /** Start at this epoch (when resuming), with the history so far. */
   initialEpoch?: number;
   history?: History;
@@ -241,7 +254,9 @@ export async function fit<E>(model: Module, data: readonly E[], opts: FitOptions
     bar?.finish(logs);
     (history.epoch ??= []).push(epoch + 1);
     for (const [k, val] of Object.entries(logs)) (history[k] ??= []).push(val);
-    const ctx: EpochContext = { epoch, logs, history, model, optimizer: opts.optimizer, generator, stop: () => (stopped = true) };
+    const ctx: EpochContext = {
+      epoch, logs, history, model, optimizer: opts.optimizer, generator, ...(opts.scheduler ? { scheduler: opts.scheduler } : {}), stop: () => (stopped = true),
+    };
     for (const c of opts.callbacks ?? []) await c.onEpochEnd?.(ctx);
   }
   for (const c of opts.callbacks ?? []) await c.onTrainEnd?.(history);
@@ -293,9 +308,29 @@ export function earlyStopping(opts: { monitor?: string; patience?: number; minDe
 }
 
 /**
- * Saves a checkpoint (model, optimizer, epoch, history and the shuffling generator's state) at the end of
- * every `every` epochs through `save`, which writes it where it belongs (see `saveCheckpoint` in
- * `tapegrad/node`, or keep the bytes in the browser). Resume with {@link resume}.
+ * The generators a model holds, by path (`drop.generator` for a Dropout registered as `drop`): every own
+ * property of the model or a submodule that is a {@link Generator}, as layers keep the one they were given.
+ */
+function moduleGenerators(model: Module): [string, Generator][] {
+  const out: [string, Generator][] = [];
+  const seen = new Set<Module>();
+  const visit = (m: Module, prefix: string): void => {
+    if (seen.has(m)) return;
+    seen.add(m);
+    for (const [k, v] of Object.entries(m)) if (v instanceof Generator) out.push([`${prefix}${k}`, v]);
+    for (const [name, child] of m.namedChildren()) visit(child, `${prefix}${name}.`);
+  };
+  visit(model, '');
+  return out;
+}
+
+/**
+ * Saves a checkpoint at the end of every `every` epochs through `save`, which writes it where it belongs
+ * (see `saveCheckpoint` in `tapegrad/node`, or keep the bytes in the browser): the model, the optimizer,
+ * the schedule (when it has `stateDict`), the epoch, the history, and the state of every generator the run
+ * draws from: `fit`'s shuffling generator, the global one ({@link defaultGenerator}, which layers without
+ * a generator of their own draw dropout masks from) and each generator held by a module (as an
+ * `nn.Dropout` given one). Resume with {@link resume}.
  * @example
  * ```ts
  * callbacks: [checkpointCallback({ save: (c) => saveCheckpoint('run.safetensors', c) })]
@@ -303,14 +338,28 @@ export function earlyStopping(opts: { monitor?: string; patience?: number; minDe
  * @category Training
  */
 export function checkpointCallback(opts: { save: (checkpoint: Checkpoint) => void | Promise<void>; every?: number }): Callback {
+  const op = 'checkpointCallback';
+  check(typeof opts === 'object' && opts !== null, op, () => `expected { save, every? }, got ${opts === null ? 'null' : typeof opts}`);
+  checkOptions(op, opts, ['save', 'every']);
+  check(typeof opts.save === 'function', op, () => `save must be a function that writes the checkpoint, got ${typeof opts.save}`);
   const every = opts.every ?? 1;
+  check(Number.isInteger(every) && every > 0, op, () => `every must be a positive integer (epochs), got ${String(every)}`);
   return {
     async onEpochEnd(ctx) {
       if ((ctx.epoch + 1) % every !== 0) return;
+      const sched = ctx.scheduler;
+      check(!sched || typeof sched.stateDict === 'function', op, () =>
+        'the schedule has no stateDict(), so a checkpoint could not restore it: give it stateDict and loadStateDict',
+      );
+      const generators = {
+        fit: ctx.generator.getState(),
+        default: defaultGenerator().getState(),
+        modules: Object.fromEntries(moduleGenerators(ctx.model).map(([k, g]) => [k, g.getState()])),
+      };
       await opts.save({
         model: ctx.model.stateDict(),
         optimizer: ctx.optimizer.stateDict(),
-        extra: { epoch: ctx.epoch + 1, history: ctx.history, generator: ctx.generator.getState() },
+        extra: { epoch: ctx.epoch + 1, history: ctx.history, generators, ...(sched ? { scheduler: sched.stateDict!() } : {}) },
       });
     },
   };
@@ -328,41 +377,147 @@ export function onEpochEnd(fn: (ctx: EpochContext) => void | Promise<void>): Cal
   return { onEpochEnd: fn };
 }
 
+/** What {@link resume} restores into. @category Training */
+export interface ResumeParts {
+  model: Module;
+  optimizer?: Optimizer<object, object>;
+  scheduler?: Schedule;
+  /** `fit`'s shuffling generator, to restore in place (a new one is returned when absent). */
+  generator?: Generator;
+}
+
+/** What `fit` needs to go on from a checkpoint: pass it all, `fit(model, data, { ...opts, ...resumed })`. @category Training */
+export interface Resumed {
+  initialEpoch: number;
+  history: History;
+  /** `fit`'s shuffling generator at the checkpoint (`parts.generator` itself when given). */
+  generator: Generator;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const show = (v: unknown): string =>
+  v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? `'${v}'` : typeof v === 'object' ? 'an object' : String(v);
+
+/** Checks that `saved` has the structure of `live` (the same keys, kinds and array lengths), naming the first difference. */
+function sameShape(op: string, what: string, live: unknown, saved: unknown, path = ''): void {
+  const at = path ? `'${path}'` : 'it';
+  if (typeof live === 'number') check(typeof saved === 'number' && !Number.isNaN(saved), op, () => `${what}: ${at} is ${show(saved)}, expected a number`);
+  else if (Array.isArray(live)) {
+    check(Array.isArray(saved) && saved.length === live.length, op, () => `${what}: ${at} is ${show(saved)}${Array.isArray(saved) ? ` of ${saved.length}` : ''}, expected an array of ${live.length}`);
+    live.forEach((v, i) => sameShape(op, what, v, saved[i], `${path}[${i}]`));
+  } else if (isRecord(live)) {
+    check(isRecord(saved), op, () => `${what}: ${at} is ${show(saved)}, expected an object`);
+    for (const k of Object.keys(saved)) check(Object.hasOwn(live, k), op, () => `${what}: unexpected key '${path ? `${path}.` : ''}${k}'`);
+    for (const [k, v] of Object.entries(live)) sameShape(op, what, v, saved[k], path ? `${path}.${k}` : k);
+  } else check(typeof saved === typeof live && (saved === null) === (live === null), op, () => `${what}: ${at} is ${show(saved)}, expected ${show(live)}`);
+}
+
+/** Runs `fn`, reporting a TapegradError from it as one from `op` that says which part did not fit. */
+function part<T>(op: string, what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (!(e instanceof Error)) throw e;
+    const err = new TapegradError(op, `${what}: ${e.message}`);
+    err.cause = e;
+    throw err;
+  }
+}
+
 /**
- * Restores a run from a checkpoint written by {@link checkpointCallback}: loads the model's and the
- * optimizer's state and the generator's, and returns what `fit` needs to go on (`initialEpoch`,
- * `history`). Everything is checked before anything is changed.
+ * Restores a run from a checkpoint written by {@link checkpointCallback}: the model's, the optimizer's and
+ * the schedule's state, and every generator the run drew from (the global one, those held by the model's
+ * modules, and `fit`'s shuffling generator, returned as `generator`), so that the resumed run is bitwise
+ * the uninterrupted one. Every part is checked before anything is changed: a checkpoint with any part
+ * corrupt or not fitting throws a {@link TapegradError} naming it and leaves model, optimizer, schedule
+ * and generators exactly as they were.
  * @example
  * ```ts
- * const ckpt = await loadCheckpoint('run.safetensors');
- * const { initialEpoch, history } = resume(ckpt, { model, optimizer, generator });
- * await fit(model, data, { ...opts, initialEpoch, history, generator });
+ * const resumed = resume(await loadCheckpoint('run.safetensors'), { model, optimizer, scheduler });
+ * await fit(model, data, { ...opts, ...resumed }); // initialEpoch, history and the shuffling generator
  * ```
  * @category Training
  */
-export function resume(
-  checkpoint: LoadedCheckpoint,
-  parts: { model: Module; optimizer?: Optimizer<object, object>; generator?: Generator },
-): { initialEpoch: number; history: History } {
+export function resume(checkpoint: LoadedCheckpoint, parts: ResumeParts): Resumed {
   const op = 'resume';
-  const extra = checkpoint.extra ?? {};
+  check(isRecord(parts), op, () => `expected { model, optimizer?, scheduler?, generator? } to restore into, got ${show(parts)}`);
+  checkOptions(op, parts, ['model', 'optimizer', 'scheduler', 'generator']);
+  const { model, optimizer, scheduler } = parts;
+  check(model instanceof Module, op, () => `model must be an nn.Module, got ${show(model)}`);
+  check(optimizer === undefined || (isRecord(optimizer) && typeof optimizer.loadStateDict === 'function'), op, () => `optimizer must be an optimizer, got ${show(optimizer)}`);
+  check(scheduler === undefined || (isRecord(scheduler) && typeof scheduler.stateDict === 'function' && typeof scheduler.loadStateDict === 'function'), op, () =>
+    `scheduler must be a schedule with stateDict() and loadStateDict(), got ${show(scheduler)}`,
+  );
+  check(parts.generator === undefined || parts.generator instanceof Generator, op, () => `generator must be a Generator, got ${show(parts.generator)}`);
+  check(isRecord(checkpoint) && isRecord(checkpoint.model), op, () => `expected a checkpoint from loadCheckpoint or checkpointFromBytes, got ${show(checkpoint)}`);
+
+  // 1. Check every part; nothing is changed until all pass.
+  const extra = checkpoint.extra;
+  check(isRecord(extra) && extra.epoch !== undefined, op, () => 'the checkpoint has no epoch: was it written by checkpointCallback?');
   const epoch = extra.epoch;
-  check(typeof epoch === 'number' && Number.isInteger(epoch) && epoch >= 0, op, () => 'the checkpoint has no epoch: was it written by checkpointCallback?');
-  check(!parts.optimizer || checkpoint.optimizer, op, () => 'the checkpoint has no optimizer state');
-  const gen = extra.generator as (number | null)[] | undefined;
-  check(!parts.generator || Array.isArray(gen), op, () => 'the checkpoint has no generator state');
-  // Validate everything first (these throw without changing anything), then apply.
-  const probe = Object.keys(checkpoint.model);
-  check(probe.length > 0, op, () => 'the checkpoint has no model weights');
-  const savedModel = parts.model.stateDict();
-  const backup = Object.fromEntries(Object.entries(savedModel).map(([k, t]) => [k, new Tensor(t.data.slice(), t.shape, t.dtype)]));
-  parts.model.loadStateDict(checkpoint.model);
+  check(Number.isSafeInteger(epoch) && (epoch as number) >= 0, op, () => `the checkpoint's epoch is ${show(epoch)}, expected an integer >= 0`);
+  const history = extra.history ?? {};
+  check(isRecord(history), op, () => `the checkpoint's history is ${show(history)}, expected an object of number arrays`);
+  for (const [k, v] of Object.entries(history))
+    check(Array.isArray(v) && v.every((x) => typeof x === 'number'), op, () => `the checkpoint's history '${k}' is not an array of numbers`);
+  check(Object.keys(checkpoint.model).length > 0, op, () => 'the checkpoint has no model weights');
+  check(!optimizer || checkpoint.optimizer, op, () => 'the checkpoint has no optimizer state');
+  if (scheduler) {
+    check(extra.scheduler !== undefined, op, () => 'the checkpoint has no schedule state (it was saved without a scheduler)');
+    sameShape(op, "the checkpoint's schedule state does not fit this schedule", scheduler.stateDict!(), extra.scheduler);
+  }
+  const gens = extra.generators;
+  const fitState = isRecord(gens) ? gens.fit : extra.generator; // older checkpoints saved only fit's, as `generator`
+  const moduleGens = moduleGenerators(model);
+  if (gens !== undefined) {
+    check(isRecord(gens), op, () => `the checkpoint's generators are ${show(gens)}, expected { fit, default, modules }`);
+    checkGeneratorState(op, gens.fit, "the checkpoint's generator state 'fit'");
+    checkGeneratorState(op, gens.default, "the checkpoint's generator state 'default'");
+    const saved = gens.modules;
+    check(isRecord(saved), op, () => `the checkpoint's module generators are ${show(saved)}, expected an object by module path`);
+    for (const [path, s] of Object.entries(saved)) {
+      check(moduleGens.some(([p]) => p === path), op, () => `the checkpoint has a state for generator '${path}', but the model has no generator there`);
+      checkGeneratorState(op, s, `the checkpoint's generator state '${path}'`);
+    }
+    for (const [path] of moduleGens)
+      check(Object.hasOwn(saved, path), op, () => `the model's generator '${path}' has no state in the checkpoint (it was saved from another model)`);
+  } else if (fitState !== undefined || parts.generator) {
+    check(fitState !== undefined, op, () => 'the checkpoint has no generator state');
+    checkGeneratorState(op, fitState, "the checkpoint's generator state");
+  }
+
+  // 2. Apply. The loaders check their part against the live object first and throw unchanged; if a later
+  // one throws anyway, the earlier ones are put back.
+  const modelBefore = Object.fromEntries(Object.entries(model.stateDict()).map(([k, t]) => [k, new Tensor(t.data.slice(), t.shape, t.dtype)]));
+  const optimizerBefore = optimizer?.stateDict();
+  const scheduleBefore = scheduler?.stateDict!();
+  let done = 0;
   try {
-    if (parts.optimizer) parts.optimizer.loadStateDict(checkpoint.optimizer!);
-    if (parts.generator) parts.generator.setState(gen!);
+    part(op, "the checkpoint's model does not fit the model", () => model.loadStateDict(checkpoint.model));
+    done = 1;
+    if (optimizer) part(op, "the checkpoint's optimizer state does not fit the optimizer", () => optimizer.loadStateDict(checkpoint.optimizer!));
+    done = 2;
+    if (scheduler) part(op, "the checkpoint's schedule state does not fit the schedule", () => scheduler.loadStateDict!(extra.scheduler as Record<string, unknown>));
   } catch (e) {
-    parts.model.loadStateDict(backup);
+    const undo = (fn: () => void) => {
+      try {
+        fn();
+      } catch {
+        // the original error is the one to report
+      }
+    };
+    if (done >= 2 && scheduler) undo(() => scheduler.loadStateDict!(scheduleBefore!));
+    if (done >= 1 && optimizer) undo(() => optimizer.loadStateDict(optimizerBefore!));
+    undo(() => model.loadStateDict(modelBefore));
     throw e;
   }
-  return { initialEpoch: epoch, history: (extra.history as History) ?? {} };
+  // Generator states were checked above: setting them cannot fail.
+  if (isRecord(gens)) {
+    defaultGenerator().setState(gens.default as (number | null)[]);
+    const saved = gens.modules as Record<string, (number | null)[]>;
+    for (const [path, g] of moduleGens) g.setState(saved[path]!);
+  }
+  const generator = parts.generator ?? new Generator(0);
+  if (fitState !== undefined) generator.setState(fitState as (number | null)[]);
+  return { initialEpoch: epoch as number, history: Object.fromEntries(Object.entries(history).map(([k, v]) => [k, [...(v as number[])]])), generator };
 }

@@ -21,5 +21,6 @@ export { randperm, shuffle, trainValidationSplit, batches, padSequences, Vocab }
 export { ProgressBar, type ProgressStream } from './progress.js';
 export {
   fit, accuracy, perplexity, bitsPerCharacter, earlyStopping, checkpointCallback, onEpochEnd, resume,
-  type Batch, type Metric, type History, type EpochContext, type Callback, type FitOptions,
+  type Batch, type Metric, type History, type EpochContext, type Callback, type FitOptions, type Schedule, type ResumeParts,
+  type Resumed,
 } from './fit.js';

@@ -293,6 +293,19 @@ export class SequentialLR {
   get lastLr(): number[] {
     return this.optimizer.lrs;
   }
+  /** Its position and each schedule's, to save with a checkpoint. */
+  stateDict(): Record<string, unknown> {
+    return { lastEpoch: this.lastEpoch, schedulers: this.schedulers.map((s) => s.stateDict()) };
+  }
+  /** Restores a position from {@link SequentialLR.stateDict}. */
+  loadStateDict(s: Record<string, unknown>): void {
+    const states = s?.schedulers;
+    check(typeof s?.lastEpoch === 'number' && Array.isArray(states) && states.length === this.schedulers.length, 'SequentialLR', () =>
+      `expected { lastEpoch, schedulers } with ${this.schedulers.length} schedule states`,
+    );
+    this.schedulers.forEach((sched, i) => sched.loadStateDict(states[i] as Record<string, unknown>));
+    this.lastEpoch = s.lastEpoch as number;
+  }
 }
 
 /**
@@ -312,6 +325,18 @@ export class ChainedScheduler {
   }
   get lastLr(): number[] {
     return this.schedulers[this.schedulers.length - 1]!.optimizer.lrs;
+  }
+  /** Each schedule's position, to save with a checkpoint. */
+  stateDict(): Record<string, unknown> {
+    return { schedulers: this.schedulers.map((s) => s.stateDict()) };
+  }
+  /** Restores the positions from {@link ChainedScheduler.stateDict}. */
+  loadStateDict(s: Record<string, unknown>): void {
+    const states = s?.schedulers;
+    check(Array.isArray(states) && states.length === this.schedulers.length, 'ChainedScheduler', () =>
+      `expected { schedulers } with ${this.schedulers.length} schedule states`,
+    );
+    this.schedulers.forEach((sched, i) => sched.loadStateDict(states[i] as Record<string, unknown>));
   }
 }
 

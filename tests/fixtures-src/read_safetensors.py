@@ -44,6 +44,35 @@ def read_independent(path):
     return tensors, metadata
 
 
+def crc32c(data):
+    """CRC-32C bit by bit from its definition (reflected polynomial 0x82F63B78), independent of tapegrad's tables."""
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+
+
+def digests(path):
+    """tapegrad's digest recomputed: the CRC-32C of the first 8 + N bytes with the header digest's 8 hex
+    digits (right after '{"__metadata__":{"tapegrad.digest":"crc32c:') read as '0', and of each tensor's bytes."""
+    with open(path, "rb") as f:
+        blob = f.read()
+    (n,) = struct.unpack("<Q", blob[:8])
+    prefix = b'{"__metadata__":{"tapegrad.digest":"crc32c:'
+    if not blob[8:].startswith(prefix):
+        return None
+    head = bytearray(blob[: 8 + n])
+    at = 8 + len(prefix)
+    head[at : at + 8] = b"00000000"
+    header = json.loads(blob[8 : 8 + n].decode("utf-8"))
+    header.pop("__metadata__")
+    data = blob[8 + n :]
+    tensors = {k: "%08x" % crc32c(data[v["data_offsets"][0] : v["data_offsets"][1]]) for k, v in header.items()}
+    return {"header": "%08x" % crc32c(head), "tensors": tensors}
+
+
 def read_safetensors(path):
     from safetensors import safe_open
     from safetensors.torch import load_file
@@ -82,6 +111,8 @@ def main(argv):
         "metadata": metadata,
         "tensors": {k: {"dtype": codes[v.dtype], "shape": list(v.shape), "data": v.flatten().tolist()} for k, v in tensors.items()},
     }
+    if reader == "independent":
+        out["digest"] = digests(path)
     if len(argv) > 4:
         spec = json.loads(argv[4])
         model = {k: v for k, v in tensors.items() if not k.startswith("__optimizer__.")}

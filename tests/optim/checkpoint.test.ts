@@ -30,7 +30,7 @@ function raw(header: unknown, data: ArrayLike<number> = [], pad = true): Uint8Ar
 }
 
 /** Expects `f` to throw a TapegradError from `op` whose message matches `pattern`. */
-function expectError(f: () => unknown, pattern: RegExp, op = 'safetensors'): void {
+function expectError(f: () => unknown, pattern: RegExp, op = 'deserializeSafetensors'): void {
   let err: unknown;
   try {
     f();
@@ -53,6 +53,7 @@ describe('safetensors bytes', () => {
     const bytes = serializeSafetensors(
       { b: tensor([1, -2], { dtype: 'int32' }), a: tensor(0.5, { dtype: 'float64' }) },
       { k: 'v' },
+      { digest: false },
     );
     const json =
       '{"__metadata__":{"k":"v"},' +
@@ -70,7 +71,8 @@ describe('safetensors bytes', () => {
   });
 
   it('writes an empty dict as a header of `{}` padded to 8 bytes', () => {
-    expect(Array.from(serializeSafetensors({}))).toEqual([8, 0, 0, 0, 0, 0, 0, 0, 0x7b, 0x7d, 32, 32, 32, 32, 32, 32]);
+    expect(Array.from(serializeSafetensors({}, undefined, { digest: false }))).toEqual([8, 0, 0, 0, 0, 0, 0, 0, 0x7b, 0x7d, 32, 32, 32, 32, 32, 32]);
+    expect(deserializeSafetensors(serializeSafetensors({}, undefined, { digest: false }))).toEqual({ tensors: {}, metadata: {} });
     expect(deserializeSafetensors(serializeSafetensors({}))).toEqual({ tensors: {}, metadata: {} });
   });
 
@@ -97,22 +99,27 @@ describe('safetensors bytes', () => {
       expect(bits(back)).toEqual(bits(t));
     });
 
-  it('round-trips many tensors of mixed dtypes at once, each aligned to its element size in the file', () => {
+  for (const digest of [true, false])
+  it(`round-trips many tensors of mixed dtypes at once, each aligned to its element size in the file (digest: ${digest})`, () => {
     const all = Object.fromEntries(cases);
-    const bytes = serializeSafetensors(all);
+    const bytes = serializeSafetensors(all, undefined, { digest });
     const { tensors } = deserializeSafetensors(bytes);
     expect(Object.keys(tensors).sort()).toEqual(Object.keys(all).sort());
     for (const [k, t] of cases) expect(bits(tensors[k]!), k).toEqual(bits(t));
     const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
     expect(n % 8).toBe(0);
     const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<string, { dtype: string; data_offsets: number[] }>;
-    for (const [k, info] of Object.entries(header)) expect((8 + n + info.data_offsets[0]!) % (info.dtype === 'F64' ? 8 : 4), k).toBe(0);
+    expect(Object.hasOwn(header, '__metadata__')).toBe(digest);
+    for (const [k, info] of Object.entries(header)) if (k !== '__metadata__') expect((8 + n + info.data_offsets[0]!) % (info.dtype === 'F64' ? 8 : 4), k).toBe(0);
   });
 
   it('lists tensors in the header in file order, even integer-like names, and keeps a "__proto__" name as a plain key', () => {
-    const bytes = serializeSafetensors({ z: tensor([1]), 10: tensor([2]), 2: tensor([3]) });
-    const text = new TextDecoder().decode(bytes.subarray(8, 8 + bytes[0]!));
-    expect(text.indexOf('"2"')).toBeLessThan(text.indexOf('"10"'));
+    for (const digest of [true, false]) {
+      const bytes = serializeSafetensors({ z: tensor([1]), 10: tensor([2]), 2: tensor([3]) }, undefined, { digest });
+      const text = new TextDecoder().decode(bytes.subarray(8, 8 + Number(new DataView(bytes.buffer).getBigUint64(0, true))));
+      expect(text.indexOf('"2":{')).toBeGreaterThan(-1);
+      expect(text.indexOf('"2":{')).toBeLessThan(text.indexOf('"10":{'));
+    }
     const back = deserializeSafetensors(raw({ ['__proto__']: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, [0, 0, 128, 63])).tensors;
     expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
     expect(Object.hasOwn(back, '__proto__')).toBe(true);
@@ -156,11 +163,11 @@ describe('safetensors bytes', () => {
   });
 
   it('refuses to write what it cannot represent', () => {
-    expectError(() => serializeSafetensors({ w: [1, 2] as unknown as Tensor }), /'w' must be a Tensor, got an array/);
-    expectError(() => serializeSafetensors({ __metadata__: tensor([1]) }), /'__metadata__' is reserved/);
-    expectError(() => serializeSafetensors({ w: tensor([1]) }, { n: 1 as unknown as string }), /values must be strings, 'n' is number/);
-    expectError(() => serializeSafetensors(null as unknown as Record<string, Tensor>), /expected an object of tensors, got null/);
-    expectError(() => serializeSafetensors({ bad: new Tensor(new Float64Array(2), [3], 'float32') }), /'bad' is not a well-formed float32 tensor/);
+    expectError(() => serializeSafetensors({ w: [1, 2] as unknown as Tensor }), /'w' must be a Tensor, got an array/, 'serializeSafetensors');
+    expectError(() => serializeSafetensors({ __metadata__: tensor([1]) }), /'__metadata__' is reserved/, 'serializeSafetensors');
+    expectError(() => serializeSafetensors({ w: tensor([1]) }, { n: 1 as unknown as string }), /values must be strings, 'n' is number/, 'serializeSafetensors');
+    expectError(() => serializeSafetensors(null as unknown as Record<string, Tensor>), /expected an object of tensors, got null/, 'serializeSafetensors');
+    expectError(() => serializeSafetensors({ bad: new Tensor(new Float64Array(2), [3], 'float32') }), /'bad' is not a well-formed float32 tensor/, 'serializeSafetensors');
   });
 });
 
@@ -339,7 +346,7 @@ describe('checkpoints', () => {
 
   it('a plain safetensors file is refused with a clear message, or read as the model with allowPlain', () => {
     const plain = serializeSafetensors({ w: tensor([1, 2]) }, { format: 'pt' });
-    expectError(() => checkpointFromBytes(plain), /plain safetensors file .*no 'tapegrad.format'.*allowPlain: true/, 'checkpoint');
+    expectError(() => checkpointFromBytes(plain), /plain safetensors file .*no 'tapegrad.format'.*allowPlain: true/, 'checkpointFromBytes');
     const ck = checkpointFromBytes(plain, { allowPlain: true });
     expect(Object.keys(ck.model)).toEqual(['w']);
     expect(ck.metadata).toEqual({ format: 'pt' });
@@ -348,46 +355,46 @@ describe('checkpoints', () => {
 
   it('refuses a newer format, and inconsistent optimizer or extra entries', () => {
     const t = tensor([1]);
-    expectError(() => checkpointFromBytes(serializeSafetensors({}, { 'tapegrad.format': 'tapegrad-checkpoint/2' })), /unsupported format 'tapegrad-checkpoint\/2'/, 'checkpoint');
+    expectError(() => checkpointFromBytes(serializeSafetensors({}, { 'tapegrad.format': 'tapegrad-checkpoint/2' })), /unsupported format 'tapegrad-checkpoint\/2'/, 'checkpointFromBytes');
     const meta = (optimizer: string, extra?: string) => ({ 'tapegrad.format': CHECKPOINT_FORMAT, 'tapegrad.optimizer': optimizer, ...(extra ? { 'tapegrad.extra': extra } : {}) });
     const ok = JSON.stringify({ state: { 0: { step: 1 } }, tensors: { 0: ['m'] }, paramGroups: [{ params: [0] }] });
     expect(checkpointFromBytes(serializeSafetensors({ '__optimizer__.state.0.m': t }, meta(ok))).optimizer!.state['0'].m).toBeInstanceOf(Tensor);
-    expectError(() => checkpointFromBytes(serializeSafetensors({}, meta(ok))), /optimizer tensor '__optimizer__.state.0.m' is missing/, 'checkpoint');
-    expectError(() => checkpointFromBytes(serializeSafetensors({ '__optimizer__.state.0.m': t, '__optimizer__.state.1.v': t }, meta(ok))), /tensor '__optimizer__.state.1.v' is not part of the saved optimizer state/, 'checkpoint');
-    expectError(() => checkpointFromBytes(serializeSafetensors({ '__optimizer__.x': t }, { 'tapegrad.format': CHECKPOINT_FORMAT })), /'__optimizer__.x' is not part/, 'checkpoint');
-    expectError(() => checkpointFromBytes(serializeSafetensors({}, meta('{"state":'))), /'tapegrad.optimizer' is not valid JSON/, 'checkpoint');
-    expectError(() => checkpointFromBytes(serializeSafetensors({}, meta('{"state":{}}'))), /must hold \{ state, tensors, paramGroups \}/, 'checkpoint');
+    expectError(() => checkpointFromBytes(serializeSafetensors({}, meta(ok))), /optimizer tensor '__optimizer__.state.0.m' is missing/, 'checkpointFromBytes');
+    expectError(() => checkpointFromBytes(serializeSafetensors({ '__optimizer__.state.0.m': t, '__optimizer__.state.1.v': t }, meta(ok))), /tensor '__optimizer__.state.1.v' is not part of the saved optimizer state/, 'checkpointFromBytes');
+    expectError(() => checkpointFromBytes(serializeSafetensors({ '__optimizer__.x': t }, { 'tapegrad.format': CHECKPOINT_FORMAT })), /'__optimizer__.x' is not part/, 'checkpointFromBytes');
+    expectError(() => checkpointFromBytes(serializeSafetensors({}, meta('{"state":'))), /'tapegrad.optimizer' is not valid JSON/, 'checkpointFromBytes');
+    expectError(() => checkpointFromBytes(serializeSafetensors({}, meta('{"state":{}}'))), /must hold \{ state, tensors, paramGroups \}/, 'checkpointFromBytes');
     const twice = JSON.stringify({ state: { 0: { m: 1 } }, tensors: { 0: ['m'] }, paramGroups: [] });
-    expectError(() => checkpointFromBytes(serializeSafetensors({ '__optimizer__.state.0.m': t }, meta(twice))), /has 'm' twice/, 'checkpoint');
+    expectError(() => checkpointFromBytes(serializeSafetensors({ '__optimizer__.state.0.m': t }, meta(twice))), /has 'm' twice/, 'checkpointFromBytes');
     const badIndex = JSON.stringify({ state: { x: {} }, tensors: {}, paramGroups: [] });
-    expectError(() => checkpointFromBytes(serializeSafetensors({}, meta(badIndex))), /optimizer state 'x'/, 'checkpoint');
+    expectError(() => checkpointFromBytes(serializeSafetensors({}, meta(badIndex))), /optimizer state 'x'/, 'checkpointFromBytes');
     const badGroup = JSON.stringify({ state: {}, tensors: {}, paramGroups: [{ params: [-1] }] });
-    expectError(() => checkpointFromBytes(serializeSafetensors({}, meta(badGroup))), /paramGroups\[0\].params must be parameter indices/, 'checkpoint');
+    expectError(() => checkpointFromBytes(serializeSafetensors({}, meta(badGroup))), /paramGroups\[0\].params must be parameter indices/, 'checkpointFromBytes');
     const empty = JSON.stringify({ state: {}, tensors: {}, paramGroups: [] });
-    expectError(() => checkpointFromBytes(serializeSafetensors({}, meta(empty, '[1]'))), /'tapegrad.extra' must be a JSON object/, 'checkpoint');
+    expectError(() => checkpointFromBytes(serializeSafetensors({}, meta(empty, '[1]'))), /'tapegrad.extra' must be a JSON object/, 'checkpointFromBytes');
   });
 
   it('refuses to write what would not come back as it was', () => {
     const w = tensor([1]);
     const write = (ck: Parameters<typeof checkpointToBytes>[0]) => () => checkpointToBytes(ck);
-    expectError(write({ extra: { odd: { $float: 'NaN' } } }), /extra.odd: an object \{"\$float": \.\.\.\} is reserved/, 'checkpoint');
-    expectError(write({ extra: { w } }), /extra.w is a Tensor: tensors belong in model or in the optimizer state/, 'checkpoint');
-    expectError(write({ extra: { when: new Date(0) } }), /extra.when is a Date, not a plain object/, 'checkpoint');
-    expectError(write({ extra: { seen: new Map() } }), /extra.seen is a Map/, 'checkpoint');
-    expectError(write({ extra: { f: () => 1 } }), /extra.f is function/, 'checkpoint');
-    expectError(write({ extra: { n: 10n } }), /extra.n is bigint/, 'checkpoint');
-    expectError(write({ extra: { a: [1, undefined] } }), /extra.a\[1\] is undefined/, 'checkpoint');
+    expectError(write({ extra: { odd: { $float: 'NaN' } } }), /extra.odd: an object \{"\$float": \.\.\.\} is reserved/, 'checkpointToBytes');
+    expectError(write({ extra: { w } }), /extra.w is a Tensor: tensors belong in model or in the optimizer state/, 'checkpointToBytes');
+    expectError(write({ extra: { when: new Date(0) } }), /extra.when is a Date, not a plain object/, 'checkpointToBytes');
+    expectError(write({ extra: { seen: new Map() } }), /extra.seen is a Map/, 'checkpointToBytes');
+    expectError(write({ extra: { f: () => 1 } }), /extra.f is function/, 'checkpointToBytes');
+    expectError(write({ extra: { n: 10n } }), /extra.n is bigint/, 'checkpointToBytes');
+    expectError(write({ extra: { a: [1, undefined] } }), /extra.a\[1\] is undefined/, 'checkpointToBytes');
     const loop: Record<string, unknown> = {};
     loop.self = loop;
-    expectError(write({ extra: loop }), /extra.self refers back to itself/, 'checkpoint');
+    expectError(write({ extra: loop }), /extra.self refers back to itself/, 'checkpointToBytes');
     const shared = { x: 1 };
     expect(checkpointFromBytes(checkpointToBytes({ extra: { a: shared, b: shared, u: undefined } })).extra).toEqual({ a: { x: 1 }, b: { x: 1 } });
-    expectError(write({ model: { '__optimizer__.state.0.m': w } }), /the prefix '__optimizer__.' is reserved/, 'checkpoint');
-    expectError(write({ metadata: { 'tapegrad.format': 'x' } }), /the prefix 'tapegrad.' is reserved/, 'checkpoint');
-    expectError(write({ optimizer: { state: { '-1': {} }, paramGroups: [] } }), /optimizer state keys must be parameter indices, got '-1'/, 'checkpoint');
-    expectError(write({ optimizer: { state: { 0: { step: 1, m: () => 1 } }, paramGroups: [] } }), /optimizer.state.0.m is function/, 'checkpoint');
-    expectError(write({ optimizer: [] as never }), /optimizer must be an optimizer's stateDict/, 'checkpoint');
-    expectError(write({ model: { w: 'x' as unknown as Tensor } }), /'w' must be a Tensor, got string/);
+    expectError(write({ model: { '__optimizer__.state.0.m': w } }), /the prefix '__optimizer__.' is reserved/, 'checkpointToBytes');
+    expectError(write({ metadata: { 'tapegrad.format': 'x' } }), /the prefix 'tapegrad.' is reserved/, 'checkpointToBytes');
+    expectError(write({ optimizer: { state: { '-1': {} }, paramGroups: [] } }), /optimizer state keys must be parameter indices, got '-1'/, 'checkpointToBytes');
+    expectError(write({ optimizer: { state: { 0: { step: 1, m: () => 1 } }, paramGroups: [] } }), /optimizer.state.0.m is function/, 'checkpointToBytes');
+    expectError(write({ optimizer: [] as never }), /optimizer must be an optimizer's stateDict/, 'checkpointToBytes');
+    expectError(write({ model: { w: 'x' as unknown as Tensor } }), /'w' must be a Tensor, got string/, 'checkpointToBytes');
   });
 });
 
@@ -423,11 +430,17 @@ describe('tapegrad/node: files', () => {
     const path = join(freshDir(), 'w.safetensors');
     await saveSafetensors(path, { w: tensor([1, 2], { dtype: 'int32' }) }, { format: 'pt' });
     expect(readFileSync(path)).toEqual(Buffer.from(serializeSafetensors({ w: tensor([1, 2], { dtype: 'int32' }) }, { format: 'pt' })));
+    const plain = join(freshDir(), 'plain.safetensors');
+    await saveSafetensors(plain, { w: tensor([1, 2], { dtype: 'int32' }) }, { format: 'pt' }, { digest: false });
+    expect(readFileSync(plain)).toEqual(Buffer.from(serializeSafetensors({ w: tensor([1, 2], { dtype: 'int32' }) }, { format: 'pt' }, { digest: false })));
+    expect((await loadSafetensors(plain)).metadata).toEqual({ format: 'pt' });
+    const unchecked = await rejects(loadSafetensors(plain, { requireDigest: true }));
+    expect(unchecked.message).toMatch(/^loadSafetensors: .*plain.safetensors is not a valid safetensors file: the file has no digest/);
     const { tensors, metadata } = await loadSafetensors(path);
     expect(tensors.w!.toArray()).toEqual([1, 2]);
     expect(metadata).toEqual({ format: 'pt' });
     const err = await rejects(loadCheckpoint(path));
-    expect(err.message).toMatch(/not a valid checkpoint: checkpoint: not a tapegrad checkpoint: a plain safetensors file/);
+    expect(err.message).toMatch(/^loadCheckpoint: .* is not a valid checkpoint: not a tapegrad checkpoint: a plain safetensors file/);
     expect(err.message).toContain(path);
     expect(Object.keys((await loadCheckpoint(path, { allowPlain: true })).model)).toEqual(['w']);
   });
@@ -511,7 +524,7 @@ describe('tapegrad/node: files', () => {
     await saveCheckpoint(corrupt, { model: { w: tensor([1, 2, 3]) } });
     writeFileSync(corrupt, readFileSync(corrupt).subarray(0, 30));
     err = await rejects(loadCheckpoint(corrupt));
-    expect(err.message).toMatch(new RegExp(`^loadCheckpoint: ${corrupt.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a valid checkpoint: safetensors: the header length`));
+    expect(err.message).toMatch(new RegExp(`^loadCheckpoint: ${corrupt.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a valid checkpoint: the header length`));
     err = await rejects(loadSafetensors(''));
     expect(err.message).toMatch(/expected a file path/);
   });
@@ -551,17 +564,31 @@ describe('Python reads what tapegrad writes', () => {
           expect(out.tensors[k].shape).toEqual(t.shape);
           expect(out.tensors[k].data, k).toEqual(Array.from(t.data)); // exact: Python's floats print round-trippably
         }
+        if (reader === 'independent') {
+          // The digest as Python recomputes it from the format's description, bit by bit.
+          expect(`crc32c:${out.digest.header}`).toBe(out.metadata['tapegrad.digest']);
+          expect(out.digest.tensors).toEqual(JSON.parse(out.metadata['tapegrad.digests']));
+          expect(Object.keys(out.digest.tensors).length).toBe(Object.keys(out.tensors).length);
+        }
         expect(out.tensors['__optimizer__.state.0.expAvg'].data).toEqual(Array.from(opt.stateDict().state[0]!.expAvg.data));
         const ours = Array.from(net.forward(x)[0].data);
         const tol = dtype === 'float64' ? 1e-12 : 1e-5;
         (out.lstm as number[]).forEach((v, i) => expect(Math.abs(v - ours[i]!), `output ${i}`).toBeLessThan(tol));
       });
 
-    it.skipIf(skip !== '')(`${reader} reader: int32, rank-0 and empty tensors and metadata${skip}`, async () => {
-      const path = join(dir, `${reader}-misc.safetensors`);
-      await saveSafetensors(path, { i: tensor([[-7, 2147483647]], { dtype: 'int32' }), s: tensor(2.5, { dtype: 'float64' }), e: zeros([0, 3]) }, { who: 'tapegrad ✓' });
+    for (const digest of [false, true])
+    it.skipIf(skip !== '')(`${reader} reader: int32, rank-0 and empty tensors and metadata (digest: ${digest})${skip}`, async () => {
+      const path = join(dir, `${reader}-misc-${digest}.safetensors`);
+      await saveSafetensors(path, { i: tensor([[-7, 2147483647]], { dtype: 'int32' }), s: tensor(2.5, { dtype: 'float64' }), e: zeros([0, 3]) }, { who: 'tapegrad ✓' }, { digest });
       const out = python('read', path, reader);
-      expect(out.metadata).toEqual({ who: 'tapegrad ✓' });
+      const { 'tapegrad.digest': header, 'tapegrad.digests': sums, ...rest } = out.metadata;
+      expect(rest).toEqual({ who: 'tapegrad ✓' });
+      expect(header !== undefined && sums !== undefined).toBe(digest);
+      if (digest && reader === 'independent') {
+        expect(`crc32c:${out.digest.header}`).toBe(header);
+        expect(out.digest.tensors).toEqual(JSON.parse(sums));
+        expect(out.digest.tensors.e).toBe('00000000'); // no bytes
+      }
       expect(out.tensors).toEqual({
         i: { dtype: 'I32', shape: [1, 2], data: [-7, 2147483647] },
         s: { dtype: 'F64', shape: [], data: [2.5] },
