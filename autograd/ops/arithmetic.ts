@@ -38,14 +38,21 @@ export const negOp = defineOp<[Tensor]>({
   vjp: (g) => [neg(g)], // d(-x) = -dx
 });
 
+// NOTE: both cotangents are masked as PyTorch masks them: 0 wherever b = 0 (for a), and wherever a = 0 and
+// b >= 0 (for b). The mask is applied after g multiplies, and the untaken branch sees a = 1 there, so it
+// stays finite: no 0 * Inf or log(0) leaks through where's own gradient into grad-of-grad.
 export const powOp = defineOp<[Tensor, Tensor]>({
   name: 'pow',
   forward: ([a, b]) => K().binary('pow', a, b),
-  // d(a^b) = b a^(b-1) da + a^b log(a) db; the db term is 0 where a = 0 and b >= 0 (as PyTorch).
-  vjp: (g, { inputs: [a, b], output: y, needs }) => [
-    needs[0] ? mul(g, mul(b, pow(a, sub(b, 1)))) : null,
-    needs[1] ? mul(g, where(mul(eq(a, 0), ge(b, 0)), 0, mul(y, log(a)))) : null,
-  ],
+  // d(a^b) = b a^(b-1) da + a^b log(a) db
+  vjp: (g, { inputs: [a, b], output: y, needs }) => {
+    const zeroB = needs[0] ? eq(b, 0) : null;
+    const zeroA = needs[1] ? mul(eq(a, 0), ge(b, 0)) : null;
+    return [
+      zeroB ? where(zeroB, 0, mul(g, mul(b, pow(where(zeroB, 1, a), sub(b, 1))))) : null,
+      zeroA ? where(zeroA, 0, mul(g, mul(y, log(where(zeroA, 1, a))))) : null,
+    ];
+  },
 });
 
 // NOTE: ties share the gradient equally (half each), as torch.maximum.
