@@ -43,7 +43,9 @@ export {
   reshape, permute, transpose, squeeze, unsqueeze, expand, broadcastTo, flatten, slice, narrow, select,
   indexSelect, gather, concat, stack, split, chunk, unbind, flip, pad, cast, clone, detach,
 } from './autograd/ops/shape.js';
-export { softmax, logSoftmax, crossEntropy, binaryCrossEntropyWithLogits, type Reduction } from './autograd/ops/stable.js';
+export { softmax, logSoftmax, type Reduction } from './autograd/ops/stable.js';
+// The losses most reached for, also at the top level: the same functions as nn.crossEntropy and nn.binaryCrossEntropyWithLogits.
+export { crossEntropy, binaryCrossEntropyWithLogits } from './nn/losses.js';
 
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';

@@ -1,5 +1,5 @@
 import { full, zerosLike } from '../../core/creation.js';
-import { TapegradError, check } from '../../core/errors.js';
+import { TapegradError, check, checkOptions } from '../../core/errors.js';
 import { type Shape, broadcastShapes, fmt, normAxes, normAxis, shapeEq, sizeOf } from '../../core/shape.js';
 import { type SliceSpec, Tensor } from '../../core/tensor.js';
 import type { DType } from '../../core/dtype.js';
@@ -319,6 +319,7 @@ export function slice(x: Tensor, specs: readonly (SliceSpec | number)[]): Tensor
 
 /** Python's slice.indices: [start, step, length] for an axis of size n. */
 function sliceIndices(spec: { start?: number; end?: number; step?: number }, n: number, axis: number): [number, number, number] {
+  checkOptions('slice', spec, ['start', 'end', 'step']);
   const step = spec.step ?? 1;
   for (const [k, v] of Object.entries(spec))
     check(v === undefined || v === null || Number.isInteger(v), 'slice', () => `${k} must be an integer for axis ${axis}, got ${v}`);
