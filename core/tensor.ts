@@ -165,7 +165,7 @@ export class Tensor {
   /** {@link relu} */ relu(): Tensor { return m('relu')(this); }
   /** {@link leakyRelu} */ leakyRelu(negativeSlope?: number): Tensor { return m('leakyRelu')(this, negativeSlope); }
   /** {@link softplus} */ softplus(): Tensor { return m('softplus')(this); }
-  /** {@link clamp} */ clamp(min?: number, max?: number): Tensor { return m('clamp')(this, min, max); }
+  /** {@link clamp} */ clamp(min?: number | Tensor | null, max?: number | Tensor | null): Tensor { return m('clamp')(this, min, max); }
   /** {@link eq} */ eq(other: TensorLike): Tensor { return m('eq')(this, other); }
   /** {@link ne} */ ne(other: TensorLike): Tensor { return m('ne')(this, other); }
   /** {@link lt} */ lt(other: TensorLike): Tensor { return m('lt')(this, other); }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  type Tensor, argmax, argmin, grad, logsumexp, max, mean, min, norm, pow, std, sum, tensor, variance, zeros,
+  type Tensor, argmax, argmin, clamp, grad, logsumexp, max, mean, min, norm, pow, std, sum, tensor, variance, zeros,
 } from '../../index.js';
 import { expectClose, thrown } from '../helpers/values.js';
 
@@ -220,5 +220,79 @@ describe('reductions of a rank-0 tensor along axis 0 or -1 (as PyTorch)', () => 
     expect(thrown(() => argmax(s, 1)).message).toMatch(/^argmax: axis 1 is out of range for a rank-0 tensor/);
     // torch: "dim 0 appears multiple times in the list of dims"
     expect(thrown(() => max(s, [0, -1])).message).toMatch(/^max: axis \[0, -1\] repeats an axis/);
+  });
+});
+
+describe('clamp with tensor bounds (as torch.clamp(x, min=Tensor, max=Tensor))', () => {
+  // Ties on purpose: x = min (index 3), min = max with x below (4) and above (6), crossed bounds (5).
+  const x = f64([-2, 0.5, 3, 1, 0, 0.2, 5]);
+  const lo = f64([-1, 0, 0, 1, 0.5, 0.4, 2]);
+  const hi = f64([1, 1, 2, 2, 0.5, 0.1, 2]);
+  const w = f64([1, 2, 3, 4, 5, 6, 7]);
+  /** Gradients of sum(clamp(x, lo, hi) * w) with respect to the given tensors (as torch.autograd.grad). */
+  const grads = (a: Tensor, b: Tensor | undefined, c: Tensor | undefined, weights: Tensor) => {
+    const args = [a, b, c].filter((t): t is Tensor => t !== undefined);
+    const f = (...ts: Tensor[]) => {
+      const [ta, tb, tc] = b === undefined ? [ts[0]!, undefined, ts[1]] : c === undefined ? [ts[0]!, ts[1], undefined] : ts;
+      return sum(clamp(ta!, tb, tc).mul(weights));
+    };
+    return grad(f, { argnums: args.map((_, i) => i) })(...args) as Tensor[];
+  };
+
+  it('both bounds: values and the gradients of x, min and max', () => {
+    // torch.clamp(x, min=lo, max=hi); torch.autograd.grad((y * w).sum(), [x, lo, hi]) with w = arange(1, 8)
+    expectClose(clamp(x, lo, hi), [-1.0, 0.5, 2.0, 1.0, 0.5, 0.1, 2.0], { atol: 0 });
+    const [gx, glo, ghi] = grads(x, lo, hi, w);
+    expectClose(gx!, [0, 2, 0, 4, 0, 0, 0], { atol: 0 });
+    expectClose(glo!, [1, 0, 0, 0, 0, 0, 0], { atol: 0 });
+    expectClose(ghi!, [0, 0, 3, 0, 0, 6, 7], { atol: 0 });
+  });
+
+  it('one bound', () => {
+    // torch.clamp(x, min=lo) and torch.clamp(x, max=hi), same weights
+    expectClose(clamp(x, lo), [-1.0, 0.5, 3.0, 1.0, 0.5, 0.4, 5.0], { atol: 0 });
+    const [gx, glo] = grads(x, lo, undefined, w);
+    expectClose(gx!, [0, 2, 3, 4, 0, 0, 7], { atol: 0 });
+    expectClose(glo!, [1, 0, 0, 0, 5, 6, 0], { atol: 0 });
+    expectClose(clamp(x, null, hi), [-2.0, 0.5, 2.0, 1.0, 0.0, 0.1, 2.0], { atol: 0 });
+    const [gx2, ghi] = grads(x, undefined, hi, w);
+    expectClose(gx2!, [1, 2, 0, 4, 5, 0, 0], { atol: 0 });
+    expectClose(ghi!, [0, 0, 3, 0, 0, 6, 7], { atol: 0 });
+  });
+
+  it('broadcast bounds: the result takes the broadcast shape, the gradients the bounds\' shapes', () => {
+    // xb = [[-1, .5, 2], [.3, -.2, .9]], lo = [0, .4, .5], hi = [[1.5], [.6]]; weights arange(1, 7) as [2, 3]
+    const xb = f64([[-1, 0.5, 2], [0.3, -0.2, 0.9]]);
+    const lob = f64([0, 0.4, 0.5]);
+    const hib = f64([[1.5], [0.6]]);
+    expectClose(clamp(xb, lob, hib), [[0.0, 0.5, 1.5], [0.3, 0.4, 0.6]], { atol: 0 });
+    const [gx, glo, ghi] = grads(xb, lob, hib, f64([[1, 2, 3], [4, 5, 6]]));
+    expectClose(gx!, [[0, 2, 0], [4, 0, 0]], { atol: 0 });
+    expectClose(glo!, [1, 5, 0], { atol: 0 });
+    expectClose(ghi!, [[3], [6]], { atol: 0 });
+    // torch.clamp(torch.zeros(3), min=torch.zeros(2, 3)).shape == (2, 3)
+    expect(clamp(zeros([3], { dtype: 'float64' }), zeros([2, 3], { dtype: 'float64' })).shape).toEqual([2, 3]);
+  });
+
+  it('NaN propagates from x and from a bound; second order is 0 (the masks are constant)', () => {
+    // torch.clamp([nan, 1], min=[0, 2], max=[1, 3]) = [nan, 2]; torch.clamp([.5, 1], min=[nan, 2], max=[1, 3]) = [nan, 2]
+    expectClose(clamp(f64([NaN, 1]), f64([0, 2]), f64([1, 3])), [NaN, 2]);
+    expectClose(clamp(f64([0.5, 1]), f64([NaN, 2]), f64([1, 3])), [NaN, 2]);
+    // g = torch.autograd.grad((y * y).sum(), [x, lo, hi], create_graph=True); torch.autograd.grad(sum(gi.sum()), [x, lo, hi])
+    const total = (a: Tensor, b: Tensor, c: Tensor) => {
+      const g = grad((p: Tensor, q: Tensor, r: Tensor) => sum(clamp(p, q, r).mul(clamp(p, q, r))), { argnums: [0, 1, 2] })(a, b, c) as Tensor[];
+      return sum(g[0]!).add(sum(g[1]!)).add(sum(g[2]!));
+    };
+    const h = grad(total, { argnums: [0, 1, 2] })(x, lo, hi) as Tensor[];
+    expectClose(h[0]!, [0, 2, 0, 2, 0, 0, 0], { atol: 0 });
+    expectClose(h[1]!, [2, 0, 0, 0, 0, 0, 0], { atol: 0 });
+    expectClose(h[2]!, [0, 0, 2, 0, 0, 2, 2], { atol: 0 });
+  });
+
+  it('bad bounds are refused, naming clamp', () => {
+    expect(thrown(() => clamp(x, tensor([0, 1, 2, 3, 4, 5, 6]))).message).toMatch(/^clamp: min must have the input's dtype float64, got float32 \[7\]/);
+    expect(thrown(() => clamp(x, f64([0, 1]))).message).toMatch(/^clamp: .*\[7\].*\[2\]/);
+    expect(thrown(() => clamp(x, [0] as unknown as Tensor)).message).toMatch(/^clamp: min must be a number or a Tensor, got an array/);
+    expect(thrown(() => clamp(x, null, null)).message).toMatch(/^clamp: at least one of min and max must be given/);
   });
 });

@@ -65,6 +65,10 @@ const sliceGeometry = (s: number[]) =>
     }),
   ));
 
+/** Values in [min, max] plus an integer in -2..2 per element: fractional parts in a band. */
+const banded = (s: number[], min: number, max: number): fc.Arbitrary<Tensor> =>
+  fc.tuple(float64(s, { min, max }), int32(s, -2, 3)).map(([f, k]) => tg.add(f, tg.cast(k, 'float64')));
+
 export const specs: { [K in PrimitiveName]: OpSpec } = {
   add: binary(tg.add),
   sub: binary(tg.sub),
@@ -117,6 +121,15 @@ export const specs: { [K in PrimitiveName]: OpSpec } = {
     cases: shape()
       .chain((s) => float64(s, 'real'))
       .map((x) => ({ inputs: [tg.where(tg.lt(tg.abs(tg.sub(tg.abs(x), 0.5)), 0.05), tg.add(x, 0.12), x)], fn: (t: Tensor) => tg.clamp(t, -0.5, 0.5) })),
+    secondOrder: true,
+  },
+  clampTensor: {
+    // x, min and max in disjoint bands (fractional parts .25-.45, .55-.65, .8-.95 plus integers), so no
+    // finite-difference step crosses a kink (x = min, x = max, min = max); bounds may cross (max < min).
+    cases: broadcastPair()
+      .chain(([sa, sb]) => fc.tuple(fc.constant(sa), fc.constant(sb), fc.constantFrom(sa, sb, [])))
+      .chain(([sa, sb, sc]) => fc.tuple(banded(sa, 0.25, 0.45), banded(sb, 0.55, 0.65), banded(sc, 0.8, 0.95)))
+      .map(([x, lo, hi]) => ({ inputs: [x, lo, hi], fn: (a: Tensor, b: Tensor, c: Tensor) => tg.clamp(a, b, c) })),
     secondOrder: true,
   },
   sum: reduction((x, axis, keepdims) => tg.sum(x, axis, { keepdims })),
