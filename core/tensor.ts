@@ -202,7 +202,7 @@ export class Tensor {
   /** {@link unbind} */ unbind(axis?: number): Tensor[] { return m('unbind')(this, axis); }
   /** {@link chunk} */ chunk(chunks: number, axis?: number): Tensor[] { return m('chunk')(this, chunks, axis); }
   /** {@link flip} */ flip(axes: number | number[]): Tensor { return m('flip')(this, axes); }
-  /** {@link pad} */ pad(pads: readonly number[], value?: number): Tensor { return m('pad')(this, pads, value); }
+  /** {@link pad} */ pad(pads: readonly number[], valueOrOptions?: number | { mode?: 'constant' | 'reflect' | 'replicate' | 'circular'; value?: number }): Tensor { return m('pad')(this, pads, valueOrOptions); }
   /** {@link softmax} */ softmax(axis?: number): Tensor { return m('softmax')(this, axis); }
   /** {@link logSoftmax} */ logSoftmax(axis?: number): Tensor { return m('logSoftmax')(this, axis); }
   /** {@link cast}: a copy in another dtype (differentiable between float dtypes). */ to(dtype: DType): Tensor { return m('cast')(this, dtype); }

@@ -27,6 +27,7 @@ const calls: [string, (opts: Bag) => unknown][] = [
   ['argmax', (o) => tg.argmax(x, 0, o)],
   ['argmin', (o) => tg.argmin(x, 0, o)],
   ['slice', (o) => tg.slice(x, [o])],
+  ['pad', (o) => tg.pad(x, [1, 1], o)],
   ['crossEntropy', (o) => tg.crossEntropy(x, classes, o)],
   ['binaryCrossEntropyWithLogits', (o) => tg.binaryCrossEntropyWithLogits(x, x, o)],
   ['mseLoss', (o) => nn.mseLoss(x, x, o)],

@@ -317,7 +317,24 @@ export const composites: Record<string, OpSpec> = {
     cases: shape(1).chain((s) => float64(s)).map((x) => ({ inputs: [x], fn: (t: Tensor) => { const c = tg.chunk(t, 2); return c.length > 1 ? tg.sub(c[0]!.sum(), c[1]!.sum()) : c[0]!.sum(); } })),
   },
   stack: { cases: shape().chain((s) => fc.tuple(float64(s), float64(s))).map(([a, b]) => ({ inputs: [a, b], fn: (x: Tensor, y: Tensor) => tg.stack([x, y], -1) })) },
-  pad: { cases: shape(1).chain((s) => float64(s)).map((x) => ({ inputs: [x], fn: (t: Tensor) => tg.pad(t, [1, 2], 0.5) })) },
+  pad: {
+    // Every mode on 1..rank trailing axes, with pads and crops drawn inside each mode's valid range for
+    // the axis's size n: crops up to (n - 1) / 2 per side, pads below n (reflect), up to the cropped size
+    // (circular), up to 3 (constant, replicate).
+    cases: shape(1)
+      .chain((s) => fc.tuple(float64(s), fc.constantFrom<tg.PadMode>('constant', 'reflect', 'replicate', 'circular'), fc.integer({ min: 1, max: s.length })))
+      .chain(([x, mode, k]) => fc.tuple(fc.constant(x), fc.constant(mode), fc.tuple(...Array.from({ length: k }, (_, j) => {
+        const n = x.shape[x.ndim - 1 - j]!;
+        const most = { constant: 3, replicate: 3, reflect: n - 1, circular: Math.ceil((n + 1) / 2) }[mode];
+        const side = fc.integer({ min: -Math.floor((n - 1) / 2), max: most });
+        return fc.tuple(side, side);
+      }))))
+      .map(([x, mode, pairs]) => ({
+        inputs: [x],
+        fn: (t: Tensor) => tg.pad(t, pairs.flat(), mode === 'constant' ? 0.5 : { mode }),
+        params: { mode, pads: pairs.flat() },
+      })),
+  },
   clone: { cases: shape().chain((s) => float64(s)).map((x) => ({ inputs: [x], fn: tg.clone })) },
   crossEntropy: {
     cases: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 2, max: 5 }), fc.constantFrom('mean', 'sum', 'none') as fc.Arbitrary<tg.Reduction>)
