@@ -352,8 +352,8 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
 }
 
 // NOTE: the clamped logs are composed with a masked input, so where a log is clamped (x = 0 or 1) its
-// gradient is exactly 0 rather than 0/0. Elsewhere the gradient is PyTorch's (x - t) / (x (1 - x)); PyTorch
-// also floors that denominator at 1e-12, so the two differ only for x within 1e-12 of 0 or 1.
+// gradient is exactly 0 rather than 0/0, and the other term is differentiated exactly. This differs from
+// PyTorch on purpose at x = 0 and x = 1 (see binaryCrossEntropy's TSDoc).
 /** max(log x, -100), with a zero gradient where clamped (never 0/0). */
 function clampedLog(x: Tensor): Tensor {
   const ok = gt(x, Math.exp(-100));
@@ -368,8 +368,14 @@ function clampedLog1m(x: Tensor): Tensor {
 
 /**
  * Binary cross-entropy of probabilities, as `torch.nn.functional.binary_cross_entropy`:
- * -w (t log x + (1 - t) log(1 - x)), each log clamped at -100. Inputs outside [0, 1] throw; prefer
- * {@link binaryCrossEntropyWithLogits}, which is exact.
+ * -w (t log x + (1 - t) log(1 - x)), each log clamped at -100 (so the loss is PyTorch's everywhere).
+ * Inputs outside [0, 1] throw; prefer {@link binaryCrossEntropyWithLogits}, which is exact.
+ *
+ * The gradient differs from PyTorch's on purpose at inputs exactly 0 or 1: there a clamped log is a
+ * constant and contributes 0, and the other term is differentiated exactly, giving w (1 - t) at x = 0 and
+ * -w t at x = 1 (finite, the gradient of the clamped loss itself). PyTorch instead evaluates
+ * w (x - t) / max(x (1 - x), 1e-12): about -1e12 t at x = 0 and 1e12 (1 - t) at x = 1. The same floor caps
+ * PyTorch's gradient near 0 and 1 (x (1 - x) < 1e-12), where tapegrad's stays the exact (x - t) / (x (1 - x)).
  * @example
  * ```ts
  * binaryCrossEntropy(sigmoid(logits), labels);
