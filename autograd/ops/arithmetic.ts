@@ -38,20 +38,27 @@ export const negOp = defineOp<[Tensor]>({
   vjp: (g) => [neg(g)], // d(-x) = -dx
 });
 
-// NOTE: both cotangents are masked as PyTorch masks them: 0 wherever b = 0 (for a), and wherever a = 0 and
-// b >= 0 (for b). The mask is applied after g multiplies, and the untaken branch sees a = 1 there, so it
-// stays finite: no 0 * Inf or log(0) leaks through where's own gradient into grad-of-grad.
+// NOTE: the textbook cotangents can be NaN: b a^(b-1) is 0 * Inf where b = 0 and a^(-1) overflows (a = 0
+// or subnormal), and a^b log a is 0 * -Inf where a = 0 and b > 0. Those points get 0 (as PyTorch), masked
+// after g multiplies, with the untaken branch seeing a = 1 so that no NaN leaks through where's own
+// gradient. Where b = 0 the a-cotangent (identically 0 there) reads a as a constant, so its own derivative
+// in a is an exact 0 rather than 0 * Inf; its derivative in b stays the exact 1/a (PyTorch gives 0).
 export const powOp = defineOp<[Tensor, Tensor]>({
   name: 'pow',
   forward: ([a, b]) => K().binary('pow', a, b),
   // d(a^b) = b a^(b-1) da + a^b log(a) db
   vjp: (g, { inputs: [a, b], output: y, needs }) => {
-    const zeroB = needs[0] ? eq(b, 0) : null;
-    const zeroA = needs[1] ? mul(eq(a, 0), ge(b, 0)) : null;
-    return [
-      zeroB ? where(zeroB, 0, mul(g, mul(b, pow(where(zeroB, 1, a), sub(b, 1))))) : null,
-      zeroA ? where(zeroA, 0, mul(g, mul(y, log(where(zeroA, 1, a))))) : null,
-    ];
+    let da: Tensor | null = null;
+    if (needs[0]) {
+      const k = K();
+      const [zero, one] = [scalarLike(0, b.dtype), scalarLike(1, b.dtype)];
+      const zeroB = k.binary('eq', b, zero);
+      const overflow = k.binary('mul', zeroB, k.binary('eq', k.unary('isfinite', k.binary('pow', a, k.binary('sub', b, one))), zero));
+      const base = where(zeroB, k.where(overflow, one, a), a); // a constant where b = 0, and 1 where a^(-1) overflows
+      da = where(overflow, 0, mul(g, mul(b, pow(base, sub(b, 1)))));
+    }
+    const zeroAB = needs[1] ? mul(eq(a, 0), ge(b, 0)) : null;
+    return [da, zeroAB ? where(zeroAB, 0, mul(g, mul(y, log(where(zeroAB, 1, a))))) : null];
   },
 });
 
