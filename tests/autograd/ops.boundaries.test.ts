@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  type Tensor, argmax, argmin, clamp, grad, logsumexp, max, mean, min, norm, pow, std, sum, tensor, variance, zeros,
+  type Tensor, argmax, argmin, clamp, grad, logSoftmax, logsumexp, max, mean, min, norm, pow, softmax, std, sum, tensor, variance, zeros,
 } from '../../index.js';
 import { expectClose, thrown } from '../helpers/values.js';
 
@@ -217,6 +217,18 @@ describe('reductions of a rank-0 tensor along axis 0 or -1 (as PyTorch)', () => 
       expect(Array.from(argmin(s, -1, { keepdims }).data)).toEqual([0]);
       expect(sum(s, 0, { keepdims }).shape).toEqual([]);
     }
+  });
+
+  it('softmax and logSoftmax treat a rank-0 tensor as one element', () => {
+    // x = torch.tensor(3., requires_grad=True): torch.softmax(x, 0) = 1, torch.log_softmax(x, -1) = 0, both with
+    // torch.autograd.grad(y * 2.5, [x]) = 0; torch.softmax(x, 1): "Dimension out of range"
+    const x = f64(3);
+    for (const [f, value] of [[(t: Tensor) => softmax(t, 0), 1], [(t: Tensor) => logSoftmax(t, -1), 0]] as const) {
+      expect(f(x).shape).toEqual([]);
+      expectClose(f(x), value, { atol: 0 });
+      expectClose(grad((t: Tensor) => f(t).mul(2.5))(x), 0, { atol: 0 });
+    }
+    expect(thrown(() => softmax(x, 1)).message).toMatch(/^softmax: axis 1 is out of range for a rank-0 tensor/);
   });
 
   it('other axes are refused, as PyTorch ("Dimension out of range"), naming the function', () => {
