@@ -1,6 +1,6 @@
 import { ones, zeros, zerosLike } from '../core/creation.js';
 import { isFloat } from '../core/dtype.js';
-import { check, checkOptions } from '../core/errors.js';
+import { check } from '../core/errors.js';
 import { type Generator, defaultGenerator } from '../core/random.js';
 import { fmt, shapeEq } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
@@ -216,7 +216,6 @@ export class Dropout extends Module {
   constructor(p = 0.5, opts: DropoutOptions = {}) {
     super();
     this.p = checkP('Dropout', p);
-    checkOptions('Dropout', opts, ['generator']);
     this.generator = opts.generator;
   }
 
@@ -266,7 +265,6 @@ export class LayerNorm extends Module {
   constructor(normalizedShape: number | readonly number[], opts: LayerNormOptions = {}) {
     super();
     const op = 'LayerNorm';
-    checkOptions(op, opts, ['dtype', 'generator', 'eps', 'elementwiseAffine', 'bias']);
     const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
     check(Array.isArray(shape) && shape.length > 0, op, () => `normalizedShape must be a positive integer or a non-empty array of them, got ${String(normalizedShape)}`);
     shape.forEach((d, i) => checkSize(op, `normalizedShape[${i}]`, d));

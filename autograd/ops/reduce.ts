@@ -2,7 +2,7 @@ import { check, checkOptions } from '../../core/errors.js';
 import { type Shape, fmt, normAxes, normAxis, reducedShape, sizeOf } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
 import { defineOp } from '../tape.js';
-import { div, mul, pow, sub, where } from './arithmetic.js';
+import { add, div, mul, pow, sub, where } from './arithmetic.js';
 import { eq } from './compare.js';
 import { broadcastTo, reshape } from './shape.js';
 import { abs, exp, sqrt } from './unary.js';
@@ -105,7 +105,10 @@ export function mean(x: Tensor, axis?: number | readonly number[], opts: ReduceO
   const axes = axesOf('mean', x, axis, opts);
   requireFloat('mean', x);
   const n = sizeOf(axes.map((a) => x.shape[a]!));
-  return div(sumOp([x], { axes, keepdims: opts.keepdims ?? false }), n);
+  const total = sumOp([x], { axes, keepdims: opts.keepdims ?? false });
+  // NOTE: over an empty axis the mean is NaN (as PyTorch): added rather than 0/0, so that the VJP's own
+  // VJP is 0 there (the derivative of a map from nothing) rather than NaN.
+  return n === 0 ? add(total, NaN) : div(total, n);
 }
 
 function extreme(op: 'max' | 'min', x: Tensor, axis: number | readonly number[] | undefined, opts: ReduceOptions): Tensor {
