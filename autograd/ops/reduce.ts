@@ -53,13 +53,15 @@ export const logsumexpOp = defineOp<[Tensor], Axes>({
 });
 
 // NOTE: the 2-norm is a primitive so that its forward scales against overflow and its gradient at
-// x = 0 is 0 (as PyTorch) rather than 0/0.
+// x = 0 is 0 (as PyTorch) rather than 0/0: masked, with the untaken branch dividing by 1, so that the
+// second order there is 0 too (PyTorch: NaN).
 export const normOp = defineOp<[Tensor], Axes>({
   name: 'norm',
   forward: ([x], { axes, keepdims }) => K().norm2(x, axes, keepdims),
   vjp: (g, { inputs: [x], output: y, params: { axes } }) => {
-    const safe = where(eq(y, 0), 1, y);
-    return [mul(spread(g, x.shape, axes), div(x, spread(safe, x.shape, axes)))]; // d |x| = x/|x| . dx
+    const zero = eq(y, 0);
+    const safe = where(zero, 1, y);
+    return [where(spread(zero, x.shape, axes), 0, mul(spread(g, x.shape, axes), div(x, spread(safe, x.shape, axes))))]; // d |x| = x/|x| . dx
   },
 });
 

@@ -7,6 +7,17 @@ import { type MultiPrimitive, type Primitive, defineMultiOp, defineOp } from '..
 import { sum } from './reduce.js';
 import { K, asTensor, checkInt } from './util.js';
 
+/**
+ * The axes of a rank-0 tensor, checked: as PyTorch, 0 and -1 name its one implicit axis (each at most
+ * once); ops on it then act on a single element.
+ */
+function scalarAxes(op: string, axis: number | readonly number[]): void {
+  const list = typeof axis === 'number' ? [axis] : axis;
+  check(Array.isArray(list) && list.every((a) => a === 0 || a === -1), op, () =>
+    `axis ${typeof axis === 'number' ? axis : fmt(list)} is out of range for a rank-0 tensor (it accepts 0 and -1)`);
+  check(list.length <= 1, op, () => `axis ${fmt(list)} repeats an axis (a rank-0 tensor has one: 0, or -1)`);
+}
+
 export interface Strided {
   starts: readonly number[];
   steps: readonly number[];
@@ -196,6 +207,10 @@ export function transpose(x: Tensor, axis0?: number, axis1?: number): Tensor {
  */
 export function squeeze(x: Tensor, axis?: number | number[]): Tensor {
   asTensor('squeeze', x);
+  if (x.ndim === 0 && axis !== undefined) {
+    scalarAxes('squeeze', axis);
+    return x;
+  }
   const axes = axis === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normAxes('squeeze', axis, x.ndim);
   for (const a of axes) check(x.shape[a] === 1, 'squeeze', () => `axis ${a} of shape ${fmt(x.shape)} has size ${x.shape[a]}, expected 1`);
   return reshape(x, x.shape.filter((_, i) => !axes.includes(i)));
@@ -382,6 +397,10 @@ export function select(x: Tensor, axis: number, index: number): Tensor {
  */
 export function flip(x: Tensor, axes: number | number[]): Tensor {
   asTensor('flip', x);
+  if (x.ndim === 0) {
+    scalarAxes('flip', axes);
+    return x;
+  }
   const list = normAxes('flip', axes, x.ndim);
   return slice(x, x.shape.map((_, d) => (list.includes(d) ? { step: -1 } : null)));
 }
@@ -601,7 +620,8 @@ export function indexSelect(x: Tensor, axis: number, index: Tensor): Tensor {
 
 /**
  * Picks along `axis` with an int32 index of the same rank, as `torch.gather`:
- * out[i][j] = x[i][index[i][j]] for axis 1 (index.shape[d] <= x.shape[d] on the other axes).
+ * out[i][j] = x[i][index[i][j]] for axis 1 (index.shape[d] <= x.shape[d] on the other axes). A rank-0
+ * input or index acts as one of shape [1], as PyTorch.
  * @example
  * ```ts
  * gather(logProbs, 1, unsqueeze(targets, 1)); // each row's target entry
@@ -610,8 +630,14 @@ export function indexSelect(x: Tensor, axis: number, index: Tensor): Tensor {
  */
 export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
   asTensor('gather', x);
-  const a = normAxis('gather', axis, x.ndim);
   asTensor('gather', index, 'index');
+  if (x.ndim === 0 || index.ndim === 0) {
+    // As PyTorch: a rank-0 input or index acts as one of shape [1] (and a rank-0 index gives a rank-0 result).
+    if (x.ndim === 0) scalarAxes('gather', axis);
+    const y = gather(x.ndim === 0 ? reshape(x, [1]) : x, x.ndim === 0 ? 0 : axis, index.ndim === 0 ? reshape(index, [1]) : index);
+    return index.ndim === 0 ? reshape(y, []) : y;
+  }
+  const a = normAxis('gather', axis, x.ndim);
   check(index.ndim === x.ndim && index.shape.every((d, k) => k === a || d <= x.shape[k]!), 'gather', () =>
     `index of shape ${fmt(index.shape)} does not fit input ${fmt(x.shape)} along axis ${axis}: same rank, and no larger on the other axes`,
   );

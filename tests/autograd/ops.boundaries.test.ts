@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  type Tensor, argmax, argmin, clamp, grad, logSoftmax, logsumexp, max, mean, min, norm, pow, softmax, std, sum, tensor, variance, zeros,
+  type Tensor, argmax, argmin, clamp, flip, gather, grad, logSoftmax, logsumexp, max, mean, min, norm, pow, softmax, squeeze, std, sum, tensor, variance, zeros,
 } from '../../index.js';
 import { expectClose, thrown } from '../helpers/values.js';
 
@@ -130,6 +130,13 @@ describe('norm at all-zero slices', () => {
     for (const p of [1, 2, 3, 1.5, Infinity]) expectClose(gradOf((t) => norm(t, p), zeros([2, 2], { dtype: 'float64' })), [[0, 0], [0, 0]], { atol: 0 });
   });
 
+  it('second order for p = 2 is 0 on the zero row (PyTorch: NaN), exact on the other', () => {
+    // g = torch.autograd.grad(vector_norm(z, 2, dim=1).sum(), [z], create_graph=True); torch.autograd.grad(g.sum(), [z])
+    // = [[nan, nan, nan], [0.4780010928978881, 0.35330515562017817, 0.45721843668493645]]
+    const h = grad((t: Tensor) => sum(grad((u: Tensor) => sum(norm(u, 2, 1)))(t)))(z);
+    expectClose(h, [[0, 0, 0], [0.4780010928978881, 0.35330515562017817, 0.45721843668493645]], { atol: 1e-15 });
+  });
+
   it('second order for p = 3 matches PyTorch, with 0 on the zero row', () => {
     // g = torch.autograd.grad(vector_norm(z, 3, dim=1).sum(), [z], create_graph=True); torch.autograd.grad(g.sum(), [z])
     const h = grad((t: Tensor) => sum(grad((u: Tensor) => sum(norm(u, 3, 1)))(t)))(z);
@@ -229,6 +236,29 @@ describe('reductions of a rank-0 tensor along axis 0 or -1 (as PyTorch)', () => 
       expectClose(grad((t: Tensor) => f(t).mul(2.5))(x), 0, { atol: 0 });
     }
     expect(thrown(() => softmax(x, 1)).message).toMatch(/^softmax: axis 1 is out of range for a rank-0 tensor/);
+  });
+
+  it('flip, squeeze and gather take axis 0 or -1 of a rank-0 tensor too', () => {
+    // s = torch.tensor(3.): torch.flip(s, [0]) = torch.flip(s, [-1]) = s.squeeze(0) = s.squeeze(-1) = tensor(3.);
+    // torch.gather(s, 0, torch.tensor(0)) = tensor(3.), with torch.tensor([0]) tensor([3.]);
+    // torch.gather(torch.tensor([1., 2.]), 0, torch.tensor(1)) = tensor(2.); flip(s, [1]): "Dimension out of range";
+    // flip(s, [0, -1]): "dim 0 appears multiple times"; gather(s, 0, torch.tensor(1)): "index 1 is out of bounds"
+    const x = f64(3);
+    const idx = (v: Parameters<typeof tensor>[0]) => tensor(v, { dtype: 'int32' });
+    for (const y of [flip(x, 0), flip(x, [-1]), squeeze(x, 0), squeeze(x, -1), gather(x, 0, idx(0)), gather(x, -1, idx(0))]) {
+      expect(y.shape).toEqual([]);
+      expectClose(y, 3, { atol: 0 });
+    }
+    expect(gather(x, 0, idx([0])).shape).toEqual([1]);
+    expectClose(gather(f64([1, 2]), 0, idx(1)), 2, { atol: 0 });
+    expect(gather(f64([1, 2]), 0, idx(1)).shape).toEqual([]);
+    // the gradient goes back to the one element (torch.autograd.grad(op(x) * 2.5, [x]) = 2.5 for each)
+    for (const f of [(t: Tensor) => flip(t, 0), (t: Tensor) => squeeze(t, -1), (t: Tensor) => gather(t, 0, idx(0))])
+      expectClose(grad((t: Tensor) => f(t).mul(2.5))(x), 2.5, { atol: 0 });
+    expect(thrown(() => flip(x, [1])).message).toMatch(/^flip: axis \[1\] is out of range for a rank-0 tensor/);
+    expect(thrown(() => flip(x, [0, -1])).message).toMatch(/^flip: axis \[0, -1\] repeats an axis/);
+    expect(thrown(() => squeeze(x, 1)).message).toMatch(/^squeeze: axis 1 is out of range for a rank-0 tensor/);
+    expect(thrown(() => gather(x, 0, idx(1))).message).toMatch(/^gather: index 1 is out of range for axis 0 of size 1/);
   });
 
   it('other axes are refused, as PyTorch ("Dimension out of range"), naming the function', () => {
