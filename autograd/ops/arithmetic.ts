@@ -49,7 +49,8 @@ export const powOp = defineOp<[Tensor, Tensor]>({
   // d(a^b) = b a^(b-1) da + a^b log(a) db
   vjp: (g, { inputs: [a, b], output: y, needs }) => {
     let da: Tensor | null = null;
-    if (needs[0]) {
+    if (needs[0] && !b.data.includes(0)) da = mul(g, mul(b, pow(a, sub(b, 1)))); // nothing to mask (the usual x^2)
+    else if (needs[0]) {
       const k = K();
       const [zero, one] = [scalarLike(0, b.dtype), scalarLike(1, b.dtype)];
       const zeroB = k.binary('eq', b, zero);
@@ -57,8 +58,13 @@ export const powOp = defineOp<[Tensor, Tensor]>({
       const base = where(zeroB, k.where(overflow, one, a), a); // a constant where b = 0, and 1 where a^(-1) overflows
       da = where(overflow, 0, mul(g, mul(b, pow(base, sub(b, 1)))));
     }
-    const zeroAB = needs[1] ? mul(eq(a, 0), ge(b, 0)) : null;
-    return [da, zeroAB ? where(zeroAB, 0, mul(g, mul(y, log(where(zeroAB, 1, a))))) : null];
+    let db: Tensor | null = null;
+    if (needs[1] && !a.data.includes(0)) db = mul(g, mul(y, log(a)));
+    else if (needs[1]) {
+      const zeroAB = mul(eq(a, 0), ge(b, 0));
+      db = where(zeroAB, 0, mul(g, mul(y, log(where(zeroAB, 1, a)))));
+    }
+    return [da, db];
   },
 });
 
