@@ -41,9 +41,11 @@ export {
 export { matmul, linear } from './autograd/ops/linalg.js';
 export {
   reshape, permute, transpose, squeeze, unsqueeze, expand, broadcastTo, flatten, slice, narrow, select,
-  indexSelect, gather, concat, stack, split, chunk, unbind, flip, pad, cast, clone, detach,
+  indexSelect, gather, concat, stack, split, chunk, unbind, flip, pad, cast, clone, detach, type PadMode, type PadOptions,
 } from './autograd/ops/shape.js';
-export { softmax, logSoftmax, crossEntropy, binaryCrossEntropyWithLogits, type Reduction } from './autograd/ops/stable.js';
+export { softmax, logSoftmax, type Reduction } from './autograd/ops/stable.js';
+// The losses most reached for, also at the top level: the same functions as nn.crossEntropy and nn.binaryCrossEntropyWithLogits.
+export { crossEntropy, binaryCrossEntropyWithLogits } from './nn/losses.js';
 
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';

@@ -165,7 +165,7 @@ export class Tensor {
   /** {@link relu} */ relu(): Tensor { return m('relu')(this); }
   /** {@link leakyRelu} */ leakyRelu(negativeSlope?: number): Tensor { return m('leakyRelu')(this, negativeSlope); }
   /** {@link softplus} */ softplus(): Tensor { return m('softplus')(this); }
-  /** {@link clamp} */ clamp(min?: number, max?: number): Tensor { return m('clamp')(this, min, max); }
+  /** {@link clamp} */ clamp(min?: number | Tensor | null, max?: number | Tensor | null): Tensor { return m('clamp')(this, min, max); }
   /** {@link eq} */ eq(other: TensorLike): Tensor { return m('eq')(this, other); }
   /** {@link ne} */ ne(other: TensorLike): Tensor { return m('ne')(this, other); }
   /** {@link lt} */ lt(other: TensorLike): Tensor { return m('lt')(this, other); }
@@ -202,7 +202,7 @@ export class Tensor {
   /** {@link unbind} */ unbind(axis?: number): Tensor[] { return m('unbind')(this, axis); }
   /** {@link chunk} */ chunk(chunks: number, axis?: number): Tensor[] { return m('chunk')(this, chunks, axis); }
   /** {@link flip} */ flip(axes: number | number[]): Tensor { return m('flip')(this, axes); }
-  /** {@link pad} */ pad(pads: readonly number[], value?: number): Tensor { return m('pad')(this, pads, value); }
+  /** {@link pad} */ pad(pads: readonly number[], valueOrOptions?: number | { mode?: 'constant' | 'reflect' | 'replicate' | 'circular'; value?: number }): Tensor { return m('pad')(this, pads, valueOrOptions); }
   /** {@link softmax} */ softmax(axis?: number): Tensor { return m('softmax')(this, axis); }
   /** {@link logSoftmax} */ logSoftmax(axis?: number): Tensor { return m('logSoftmax')(this, axis); }
   /** {@link cast}: a copy in another dtype (differentiable between float dtypes). */ to(dtype: DType): Tensor { return m('cast')(this, dtype); }

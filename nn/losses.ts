@@ -3,7 +3,7 @@
  * the differentiable ops. Input and target must agree exactly in shape and dtype: nothing is broadcast.
  */
 import { allocate, isFloat } from '../core/dtype.js';
-import { check } from '../core/errors.js';
+import { check, checkOptions } from '../core/errors.js';
 import { broadcastShapes, fmt, shapeEq } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import { add, div, mul, neg, sub, where } from '../autograd/ops/arithmetic.js';
@@ -57,6 +57,15 @@ export interface BCEWithLogitsLossOptions extends BCELossOptions {
   /** The weight of positive examples, broadcastable to the input's shape (e.g. [C] for [N, C]). */
   posWeight?: Tensor;
 }
+
+// The keys of each options bag: a key outside its list is refused (checkOptions), never ignored.
+const LOSS_KEYS = ['reduction'] as const;
+const HUBER_KEYS = [...LOSS_KEYS, 'delta'] as const;
+const SMOOTH_L1_KEYS = [...LOSS_KEYS, 'beta'] as const;
+const NLL_KEYS = [...LOSS_KEYS, 'ignoreIndex', 'weight'] as const;
+const CROSS_ENTROPY_KEYS = [...NLL_KEYS, 'labelSmoothing'] as const;
+const BCE_KEYS = [...LOSS_KEYS, 'weight'] as const;
+const BCE_LOGITS_KEYS = [...BCE_KEYS, 'posWeight'] as const;
 
 function checkReduction(op: string, r: unknown): Reduction {
   check(r === 'mean' || r === 'sum' || r === 'none', op, () => `reduction must be 'mean', 'sum' or 'none', got ${String(r)}`);
@@ -123,6 +132,7 @@ function tryBroadcast(a: readonly number[], b: readonly number[]): readonly numb
  */
 export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
   const op = 'mseLoss';
+  checkOptions(op, opts, LOSS_KEYS);
   const reduction = checkReduction(op, opts.reduction ?? 'mean');
   const [x, y] = pair(op, input, target);
   const d = sub(x, y);
@@ -139,6 +149,7 @@ export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): 
  */
 export function l1Loss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
   const op = 'l1Loss';
+  checkOptions(op, opts, LOSS_KEYS);
   const reduction = checkReduction(op, opts.reduction ?? 'mean');
   const [x, y] = pair(op, input, target);
   return reduce(abs(sub(x, y)), reduction);
@@ -155,6 +166,7 @@ export function l1Loss(input: Tensor, target: Tensor, opts: LossOptions = {}): T
  */
 export function huberLoss(input: Tensor, target: Tensor, opts: HuberLossOptions = {}): Tensor {
   const op = 'huberLoss';
+  checkOptions(op, opts, HUBER_KEYS);
   const reduction = checkReduction(op, opts.reduction ?? 'mean');
   const delta = finiteOption(op, 'delta', opts.delta ?? 1, 0, false);
   const [x, y] = pair(op, input, target);
@@ -175,6 +187,7 @@ export function huberLoss(input: Tensor, target: Tensor, opts: HuberLossOptions 
  */
 export function smoothL1Loss(input: Tensor, target: Tensor, opts: SmoothL1LossOptions = {}): Tensor {
   const op = 'smoothL1Loss';
+  checkOptions(op, opts, SMOOTH_L1_KEYS);
   const reduction = checkReduction(op, opts.reduction ?? 'mean');
   const beta = finiteOption(op, 'beta', opts.beta ?? 1, 0, true);
   const [x, y] = pair(op, input, target);
@@ -282,6 +295,7 @@ function nllPerTarget(logp: Tensor, ct: ClassTargets): Tensor {
  */
 export function nllLoss(input: Tensor, target: Tensor, opts: NLLLossOptions = {}): Tensor {
   const op = 'nllLoss';
+  checkOptions(op, opts, NLL_KEYS);
   const reduction = checkReduction(op, opts.reduction ?? 'mean');
   const ignoreIndex = ignoreIndexOf(op, opts.ignoreIndex ?? -100);
   const x = floatInput(op, input);
@@ -306,6 +320,7 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NLLLossOptions = {}
  */
 export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
   const op = 'crossEntropy';
+  checkOptions(op, opts, CROSS_ENTROPY_KEYS);
   const reduction = checkReduction(op, opts.reduction ?? 'mean');
   const ignoreIndex = ignoreIndexOf(op, opts.ignoreIndex ?? -100);
   const eps = finiteOption(op, 'labelSmoothing', opts.labelSmoothing ?? 0, 0, true);
@@ -341,8 +356,8 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
 }
 
 // NOTE: the clamped logs are composed with a masked input, so where a log is clamped (x = 0 or 1) its
-// gradient is exactly 0 rather than 0/0. Elsewhere the gradient is PyTorch's (x - t) / (x (1 - x)); PyTorch
-// also floors that denominator at 1e-12, so the two differ only for x within 1e-12 of 0 or 1.
+// gradient is exactly 0 rather than 0/0, and the other term is differentiated exactly. This differs from
+// PyTorch on purpose at x = 0 and x = 1 (see binaryCrossEntropy's TSDoc).
 /** max(log x, -100), with a zero gradient where clamped (never 0/0). */
 function clampedLog(x: Tensor): Tensor {
   const ok = gt(x, Math.exp(-100));
@@ -357,8 +372,14 @@ function clampedLog1m(x: Tensor): Tensor {
 
 /**
  * Binary cross-entropy of probabilities, as `torch.nn.functional.binary_cross_entropy`:
- * -w (t log x + (1 - t) log(1 - x)), each log clamped at -100. Inputs outside [0, 1] throw; prefer
- * {@link binaryCrossEntropyWithLogits}, which is exact.
+ * -w (t log x + (1 - t) log(1 - x)), each log clamped at -100 (so the loss is PyTorch's everywhere).
+ * Inputs outside [0, 1] throw; prefer {@link binaryCrossEntropyWithLogits}, which is exact.
+ *
+ * The gradient differs from PyTorch's on purpose at inputs exactly 0 or 1: there a clamped log is a
+ * constant and contributes 0, and the other term is differentiated exactly, giving w (1 - t) at x = 0 and
+ * -w t at x = 1 (finite, the gradient of the clamped loss itself). PyTorch instead evaluates
+ * w (x - t) / max(x (1 - x), 1e-12): about -1e12 t at x = 0 and 1e12 (1 - t) at x = 1. The same floor caps
+ * PyTorch's gradient near 0 and 1 (x (1 - x) < 1e-12), where tapegrad's stays the exact (x - t) / (x (1 - x)).
  * @example
  * ```ts
  * binaryCrossEntropy(sigmoid(logits), labels);
@@ -367,6 +388,7 @@ function clampedLog1m(x: Tensor): Tensor {
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BCELossOptions = {}): Tensor {
   const op = 'binaryCrossEntropy';
+  checkOptions(op, opts, BCE_KEYS);
   const reduction = checkReduction(op, opts.reduction ?? 'mean');
   const [x, t] = pair(op, input, target);
   const weight = elementWeight(op, 'weight', opts.weight, x);
@@ -391,6 +413,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BCELossO
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: BCEWithLogitsLossOptions = {}): Tensor {
   const op = 'binaryCrossEntropyWithLogits';
+  checkOptions(op, opts, BCE_LOGITS_KEYS);
   const reduction = checkReduction(op, opts.reduction ?? 'mean');
   const [x, t] = pair(op, input, target);
   const weight = elementWeight(op, 'weight', opts.weight, x);
@@ -450,8 +473,13 @@ export function l2Penalty(params: readonly Tensor[]): Tensor {
 export abstract class Loss extends Module {
   readonly reduction: Reduction;
 
-  constructor(opts: LossOptions = {}) {
+  /**
+   * @param opts - the options; the base reads `reduction`.
+   * @param knownOptions - every key a subclass takes (default just `reduction`): any other key is refused.
+   */
+  constructor(opts: LossOptions = {}, knownOptions: readonly string[] = LOSS_KEYS) {
     super();
+    checkOptions(this.name, opts, knownOptions);
     this.reduction = checkReduction(this.name, opts.reduction ?? 'mean');
   }
 
@@ -472,7 +500,7 @@ export abstract class Loss extends Module {
  */
 export class MSELoss extends Loss {
   constructor(opts: LossOptions = {}) {
-    super(opts);
+    super(opts, LOSS_KEYS);
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return mseLoss(input, target, { reduction: this.reduction });
@@ -489,7 +517,7 @@ export class MSELoss extends Loss {
  */
 export class L1Loss extends Loss {
   constructor(opts: LossOptions = {}) {
-    super(opts);
+    super(opts, LOSS_KEYS);
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return l1Loss(input, target, { reduction: this.reduction });
@@ -507,7 +535,7 @@ export class L1Loss extends Loss {
 export class HuberLoss extends Loss {
   readonly delta: number;
   constructor(opts: HuberLossOptions = {}) {
-    super(opts);
+    super(opts, HUBER_KEYS);
     this.delta = finiteOption(this.name, 'delta', opts.delta ?? 1, 0, false);
   }
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -526,7 +554,7 @@ export class HuberLoss extends Loss {
 export class SmoothL1Loss extends Loss {
   readonly beta: number;
   constructor(opts: SmoothL1LossOptions = {}) {
-    super(opts);
+    super(opts, SMOOTH_L1_KEYS);
     this.beta = finiteOption(this.name, 'beta', opts.beta ?? 1, 0, true);
   }
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -548,7 +576,7 @@ export class CrossEntropyLoss extends Loss {
   readonly labelSmoothing: number;
   readonly weight: Tensor | undefined;
   constructor(opts: CrossEntropyOptions = {}) {
-    super(opts);
+    super(opts, CROSS_ENTROPY_KEYS);
     this.ignoreIndex = ignoreIndexOf(this.name, opts.ignoreIndex ?? -100);
     this.labelSmoothing = finiteOption(this.name, 'labelSmoothing', opts.labelSmoothing ?? 0, 0, true);
     check(this.labelSmoothing <= 1, this.name, () => `labelSmoothing must be in [0, 1], got ${this.labelSmoothing}`);
@@ -576,7 +604,7 @@ export class NLLLoss extends Loss {
   readonly ignoreIndex: number;
   readonly weight: Tensor | undefined;
   constructor(opts: NLLLossOptions = {}) {
-    super(opts);
+    super(opts, NLL_KEYS);
     this.ignoreIndex = ignoreIndexOf(this.name, opts.ignoreIndex ?? -100);
     this.weight = opts.weight;
   }
@@ -596,7 +624,7 @@ export class NLLLoss extends Loss {
 export class BCELoss extends Loss {
   readonly weight: Tensor | undefined;
   constructor(opts: BCELossOptions = {}) {
-    super(opts);
+    super(opts, BCE_KEYS);
     this.weight = opts.weight;
   }
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -616,7 +644,7 @@ export class BCEWithLogitsLoss extends Loss {
   readonly weight: Tensor | undefined;
   readonly posWeight: Tensor | undefined;
   constructor(opts: BCEWithLogitsLossOptions = {}) {
-    super(opts);
+    super(opts, BCE_LOGITS_KEYS);
     this.weight = opts.weight;
     this.posWeight = opts.posWeight;
   }

@@ -38,14 +38,34 @@ export const negOp = defineOp<[Tensor]>({
   vjp: (g) => [neg(g)], // d(-x) = -dx
 });
 
+// NOTE: the textbook cotangents can be NaN: b a^(b-1) is 0 * Inf where b = 0 and a^(-1) overflows (a = 0
+// or subnormal), and a^b log a is 0 * -Inf where a = 0 and b > 0. Those points get 0 (as PyTorch), masked
+// after g multiplies, with the untaken branch seeing a = 1 so that no NaN leaks through where's own
+// gradient. Where b = 0 the a-cotangent (identically 0 there) reads a as a constant, so its own derivative
+// in a is an exact 0 rather than 0 * Inf; its derivative in b stays the exact 1/a (PyTorch gives 0).
 export const powOp = defineOp<[Tensor, Tensor]>({
   name: 'pow',
   forward: ([a, b]) => K().binary('pow', a, b),
-  // d(a^b) = b a^(b-1) da + a^b log(a) db; the db term is 0 where a = 0 and b >= 0 (as PyTorch).
-  vjp: (g, { inputs: [a, b], output: y, needs }) => [
-    needs[0] ? mul(g, mul(b, pow(a, sub(b, 1)))) : null,
-    needs[1] ? mul(g, where(mul(eq(a, 0), ge(b, 0)), 0, mul(y, log(a)))) : null,
-  ],
+  // d(a^b) = b a^(b-1) da + a^b log(a) db
+  vjp: (g, { inputs: [a, b], output: y, needs }) => {
+    let da: Tensor | null = null;
+    if (needs[0] && !b.data.includes(0)) da = mul(g, mul(b, pow(a, sub(b, 1)))); // nothing to mask (the usual x^2)
+    else if (needs[0]) {
+      const k = K();
+      const [zero, one] = [scalarLike(0, b.dtype), scalarLike(1, b.dtype)];
+      const zeroB = k.binary('eq', b, zero);
+      const overflow = k.binary('mul', zeroB, k.binary('eq', k.unary('isfinite', k.binary('pow', a, k.binary('sub', b, one))), zero));
+      const base = where(zeroB, k.where(overflow, one, a), a); // a constant where b = 0, and 1 where a^(-1) overflows
+      da = where(overflow, 0, mul(g, mul(b, pow(base, sub(b, 1)))));
+    }
+    let db: Tensor | null = null;
+    if (needs[1] && !a.data.includes(0)) db = mul(g, mul(y, log(a)));
+    else if (needs[1]) {
+      const zeroAB = mul(eq(a, 0), ge(b, 0));
+      db = where(zeroAB, 0, mul(g, mul(y, log(where(zeroAB, 1, a)))));
+    }
+    return [da, db];
+  },
 });
 
 // NOTE: ties share the gradient equally (half each), as torch.maximum.

@@ -1,4 +1,4 @@
-import { check } from '../../core/errors.js';
+import { check, checkOptions } from '../../core/errors.js';
 import { type Shape, fmt, normAxes, normAxis, reducedShape, sizeOf } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
 import { defineOp } from '../tape.js';
@@ -53,23 +53,38 @@ export const logsumexpOp = defineOp<[Tensor], Axes>({
 });
 
 // NOTE: the 2-norm is a primitive so that its forward scales against overflow and its gradient at
-// x = 0 is 0 (as PyTorch) rather than 0/0.
+// x = 0 is 0 (as PyTorch) rather than 0/0: masked, with the untaken branch dividing by 1, so that the
+// second order there is 0 too (PyTorch: NaN).
 export const normOp = defineOp<[Tensor], Axes>({
   name: 'norm',
   forward: ([x], { axes, keepdims }) => K().norm2(x, axes, keepdims),
   vjp: (g, { inputs: [x], output: y, params: { axes } }) => {
-    const safe = where(eq(y, 0), 1, y);
-    return [mul(spread(g, x.shape, axes), div(x, spread(safe, x.shape, axes)))]; // d |x| = x/|x| . dx
+    const zero = eq(y, 0);
+    const safe = where(zero, 1, y);
+    return [where(spread(zero, x.shape, axes), 0, mul(spread(g, x.shape, axes), div(x, spread(safe, x.shape, axes))))]; // d |x| = x/|x| . dx
   },
 });
 
-function axesOf(op: string, x: Tensor, axis: number | readonly number[] | undefined): number[] {
+/**
+ * The reduced axes, sorted. A rank-0 tensor accepts axis 0 and -1 (as PyTorch) and reduces over nothing.
+ * Also checks the options bag: only `known` keys, and a boolean `keepdims`.
+ */
+function axesOf(op: string, x: Tensor, axis: number | readonly number[] | undefined, opts: unknown, known: readonly string[] = ['keepdims']): number[] {
   asTensor(op, x);
-  return normAxes(op, axis, x.ndim);
+  checkOptions(op, opts, known);
+  const keepdims = (opts as ReduceOptions | undefined)?.keepdims;
+  check(keepdims === undefined || typeof keepdims === 'boolean', op, () => `keepdims must be a boolean, got ${String(keepdims)}`);
+  if (x.ndim > 0 || axis === undefined) return normAxes(op, axis, x.ndim);
+  const list = typeof axis === 'number' ? [axis] : axis;
+  check(Array.isArray(list) && list.every((a) => a === 0 || a === -1), op, () =>
+    `axis ${Array.isArray(list) && typeof axis !== 'number' ? fmt(list) : String(axis)} is out of range for a rank-0 tensor (it accepts 0 and -1)`);
+  check(list.length <= 1, op, () => `axis ${fmt(list)} repeats an axis (a rank-0 tensor has one: 0, or -1)`);
+  return [];
 }
 
 /**
- * Sum over `axis` (a number, a list, or all axes when omitted).
+ * Sum over `axis` (a number, a list, or all axes when omitted). A rank-0 tensor takes axis 0 or -1, as
+ * PyTorch; an empty tensor sums to 0.
  * @example
  * ```ts
  * sum(tensor([[1, 2], [3, 4]]), 1); // [3, 7]
@@ -77,11 +92,11 @@ function axesOf(op: string, x: Tensor, axis: number | readonly number[] | undefi
  * @category Reduction
  */
 export function sum(x: Tensor, axis?: number | readonly number[], opts: ReduceOptions = {}): Tensor {
-  return sumOp([x], { axes: axesOf('sum', x, axis), keepdims: opts.keepdims ?? false });
+  return sumOp([x], { axes: axesOf('sum', x, axis, opts), keepdims: opts.keepdims ?? false });
 }
 
 /**
- * Mean over `axis` (float tensors).
+ * Mean over `axis` (float tensors); NaN over an empty axis, as PyTorch.
  * @example
  * ```ts
  * mean(tensor([[1, 2], [3, 4]])); // 2.5
@@ -89,23 +104,30 @@ export function sum(x: Tensor, axis?: number | readonly number[], opts: ReduceOp
  * @category Reduction
  */
 export function mean(x: Tensor, axis?: number | readonly number[], opts: ReduceOptions = {}): Tensor {
-  const axes = axesOf('mean', x, axis);
+  const axes = axesOf('mean', x, axis, opts);
   requireFloat('mean', x);
   const n = sizeOf(axes.map((a) => x.shape[a]!));
-  // NOTE: over an empty axis the mean is NaN (as PyTorch). Dividing the zero sum by n = 0 would give that
-  // too, but the VJP's own VJP would then be 0/0 = NaN where it is 0 (the JVP of a map from nothing).
-  return n === 0 ? add(sum(x, axes, opts), NaN) : div(sum(x, axes, opts), n);
+  const total = sumOp([x], { axes, keepdims: opts.keepdims ?? false });
+  // NOTE: over an empty axis the mean is NaN (as PyTorch): added rather than 0/0, so that the VJP's own
+  // VJP is 0 there (the derivative of a map from nothing) rather than NaN.
+  return n === 0 ? add(total, NaN) : div(total, n);
 }
 
 function extreme(op: 'max' | 'min', x: Tensor, axis: number | readonly number[] | undefined, opts: ReduceOptions): Tensor {
-  const axes = axesOf(op, x, axis);
-  check(axes.every((a) => x.shape[a]! > 0), op, () => `cannot reduce an empty axis (shape ${fmt(x.shape)})`);
+  const axes = axesOf(op, x, axis, opts);
+  checkNotEmpty(op, x, axes);
   return (op === 'max' ? maxOp : minOp)([x], { axes, keepdims: opts.keepdims ?? false });
+}
+
+/** max and min have no identity: refuse an empty reduced axis (as PyTorch), naming the function called. */
+function checkNotEmpty(op: string, x: Tensor, axes: readonly number[]): void {
+  const empty = axes.find((a) => x.shape[a] === 0);
+  check(empty === undefined, op, () => `cannot reduce the empty axis ${empty} of shape ${fmt(x.shape)} (there is no identity to return)`);
 }
 
 /**
  * Maximum over `axis` (as `torch.amax`: values only; see {@link argmax} for indices). Tied maxima share
- * the gradient equally; NaN propagates.
+ * the gradient equally; NaN propagates. Throws on an empty reduced axis, as PyTorch.
  * @example
  * ```ts
  * max(tensor([[1, 5], [3, 2]]), 1); // [5, 3]
@@ -129,7 +151,8 @@ export function min(x: Tensor, axis?: number | readonly number[], opts: ReduceOp
 }
 
 /**
- * log(sum(exp(x))) over `axis`, computed stably (exact for values of magnitude 1e4).
+ * log(sum(exp(x))) over `axis`, computed stably (exact for values of magnitude 1e4); -Infinity over an
+ * empty axis, as PyTorch.
  * @example
  * ```ts
  * logsumexp(tensor([1e4, 1e4])); // 1e4 + log 2
@@ -137,19 +160,34 @@ export function min(x: Tensor, axis?: number | readonly number[], opts: ReduceOp
  * @category Reduction
  */
 export function logsumexp(x: Tensor, axis?: number | readonly number[], opts: ReduceOptions = {}): Tensor {
-  const axes = axesOf('logsumexp', x, axis);
+  const axes = axesOf('logsumexp', x, axis, opts);
   requireFloat('logsumexp', x);
   return logsumexpOp([x], { axes, keepdims: opts.keepdims ?? false });
 }
 
 /** Options of {@link variance} and {@link std}. @category Reduction */
 export interface VarianceOptions extends ReduceOptions {
-  /** Subtracted from the count in the denominator: 1 (default) is Bessel's correction, 0 the population variance. */
+  /**
+   * An integer subtracted from the count in the denominator: 1 (default) is Bessel's correction, 0 the
+   * population variance. Where the count is not larger, the result is PyTorch's: the sum of squares
+   * divided by 0 (NaN or Infinity).
+   */
   correction?: number;
 }
 
+function varianceOf(op: string, x: Tensor, axis: number | readonly number[] | undefined, opts: VarianceOptions): Tensor {
+  const axes = axesOf(op, x, axis, opts, ['keepdims', 'correction']);
+  requireFloat(op, x);
+  const correction = opts.correction ?? 1;
+  check(Number.isInteger(correction), op, () => `correction must be an integer, got ${String(correction)}`);
+  const n = sizeOf(axes.map((a) => x.shape[a]!));
+  const centred = sub(x, mean(x, axes, { keepdims: true }));
+  return div(sum(mul(centred, centred), axes, { keepdims: opts.keepdims ?? false }), Math.max(0, n - correction));
+}
+
 /**
- * Variance over `axis`, with `correction` (default 1, as PyTorch). Exported as `var` too.
+ * Variance over `axis`, with `correction` (default 1, as PyTorch). Exported as `var` too. Over too few
+ * elements (as an empty tensor) it is NaN, as PyTorch.
  * @example
  * ```ts
  * variance(tensor([1, 2, 3, 4])); // 1.6667
@@ -157,17 +195,12 @@ export interface VarianceOptions extends ReduceOptions {
  * @category Reduction
  */
 export function variance(x: Tensor, axis?: number | readonly number[], opts: VarianceOptions = {}): Tensor {
-  const axes = axesOf('var', x, axis);
-  requireFloat('var', x);
-  const n = sizeOf(axes.map((a) => x.shape[a]!));
-  const correction = opts.correction ?? 1;
-  check(n - correction > 0, 'var', () => `needs more than ${correction} element(s) over the reduced axes, got ${n} (shape ${fmt(x.shape)})`);
-  const centred = sub(x, mean(x, axes, { keepdims: true }));
-  return div(sum(mul(centred, centred), axes, opts), n - correction);
+  return varianceOf('var', x, axis, opts);
 }
 
 /**
- * Standard deviation over `axis` (square root of {@link variance}).
+ * Standard deviation over `axis` (square root of {@link variance}); its gradient is 0 where the variance
+ * is 0 (a constant slice), as PyTorch.
  * @example
  * ```ts
  * std(tensor([1, 2, 3, 4]), 0, { correction: 0 }); // 1.1180
@@ -175,12 +208,16 @@ export function variance(x: Tensor, axis?: number | readonly number[], opts: Var
  * @category Reduction
  */
 export function std(x: Tensor, axis?: number | readonly number[], opts: VarianceOptions = {}): Tensor {
-  return sqrt(variance(x, axis, opts));
+  const v = varianceOf('std', x, axis, opts);
+  // NOTE: sqrt's derivative is infinite at 0; the untaken branch sees 1 there, so d std = 0, not Inf * 0.
+  const zero = eq(v, 0);
+  return where(zero, 0, sqrt(where(zero, 1, v)));
 }
 
 /**
- * Vector p-norm over `axis` (all elements by default): p = 2 (default), 1, Infinity, or any p >= 1. The
- * 2-norm's gradient at 0 is 0.
+ * Vector p-norm over `axis` (all elements by default): p = 2 (default), 1, Infinity, or any p >= 1, as
+ * `torch.linalg.vector_norm`. The gradient where the norm is 0 is 0; the norm of an empty slice is 0
+ * (the Infinity norm of one throws, as PyTorch).
  * @example
  * ```ts
  * norm(tensor([3, 4])); // 5
@@ -188,20 +225,33 @@ export function std(x: Tensor, axis?: number | readonly number[], opts: Variance
  * @category Reduction
  */
 export function norm(x: Tensor, p = 2, axis?: number | readonly number[], opts: ReduceOptions = {}): Tensor {
-  const axes = axesOf('norm', x, axis);
+  const axes = axesOf('norm', x, axis, opts);
   requireFloat('norm', x);
   const keepdims = opts.keepdims ?? false;
-  check(p >= 1, 'norm', () => `p must be >= 1 (or Infinity), got ${p}`);
+  check(typeof p === 'number' && p >= 1, 'norm', () => `p must be a number >= 1 (or Infinity), got ${String(p)}`);
   if (p === 2) return normOp([x], { axes, keepdims });
-  if (p === 1) return sum(abs(x), axes, opts);
-  if (p === Infinity) return max(abs(x), axes, opts);
-  return pow(sum(pow(abs(x), p), axes, { keepdims }), 1 / p);
+  if (p === 1) return sumOp([abs(x)], { axes, keepdims });
+  if (p === Infinity) {
+    checkNotEmpty('norm', x, axes);
+    return maxOp([abs(x)], { axes, keepdims });
+  }
+  // NOTE: s^(1/p) has an infinite slope at s = 0; the untaken branch sees 1 there, so the gradient of an
+  // all-zero slice is 0 (as PyTorch), not Inf * 0.
+  const s = sumOp([pow(abs(x), p)], { axes, keepdims });
+  const zero = eq(s, 0);
+  return where(zero, 0, pow(where(zero, 1, s), 1 / p));
 }
 
 function argReduce(op: 'argmax' | 'argmin', x: Tensor, axis: number | undefined, opts: ReduceOptions): Tensor {
   asTensor(op, x);
+  checkOptions(op, opts, ['keepdims']);
+  check(opts.keepdims === undefined || typeof opts.keepdims === 'boolean', op, () => `keepdims must be a boolean, got ${String(opts.keepdims)}`);
   check(x.size > 0, op, () => `cannot reduce an empty tensor (shape ${fmt(x.shape)})`);
   if (axis === undefined) return K().argReduce(op, reshape(x, [x.size]), 0, false);
+  if (x.ndim === 0) {
+    check(axis === 0 || axis === -1, op, () => `axis ${String(axis)} is out of range for a rank-0 tensor (it accepts 0 and -1)`);
+    return K().argReduce(op, reshape(x, [1]), 0, false);
+  }
   return K().argReduce(op, x, normAxis(op, axis, x.ndim), opts.keepdims ?? false);
 }
 

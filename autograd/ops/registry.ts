@@ -10,14 +10,14 @@ import {
 } from './shape.js';
 import { logSoftmaxOp, softmaxOp } from './stable.js';
 import {
-  absOp, clampOp, cosOp, expOp, log1pOp, logOp, reluOp, sigmoidBackwardOp, sigmoidOp, sinOp, softplusOp, sqrtOp, tanhBackwardOp, tanhOp,
+  absOp, clampOp, clampTensorOp, cosOp, expOp, log1pOp, logOp, reluOp, sigmoidBackwardOp, sigmoidOp, sinOp, softplusOp, sqrtOp, tanhBackwardOp, tanhOp,
 } from './unary.js';
 
 /** @internal */
 export const primitives = {
   add: addOp, sub: subOp, mul: mulOp, div: divOp, neg: negOp, pow: powOp, maximum: maximumOp, minimum: minimumOp, where: whereOp,
   exp: expOp, log: logOp, log1p: log1pOp, sqrt: sqrtOp, abs: absOp, sin: sinOp, cos: cosOp, tanh: tanhOp,
-  sigmoid: sigmoidOp, relu: reluOp, softplus: softplusOp, clamp: clampOp, tanhBackward: tanhBackwardOp, sigmoidBackward: sigmoidBackwardOp,
+  sigmoid: sigmoidOp, relu: reluOp, softplus: softplusOp, clamp: clampOp, clampTensor: clampTensorOp, tanhBackward: tanhBackwardOp, sigmoidBackward: sigmoidBackwardOp,
   sum: sumOp, max: maxOp, min: minOp, logsumexp: logsumexpOp, norm: normOp,
   matmul: matmulOp, linear: linearOp,
   reshape: reshapeOp, permute: permuteOp, expand: expandOp, slice: sliceOp, unslice: unsliceOp, concat: concatOp,

@@ -1,11 +1,22 @@
 import { full, zerosLike } from '../../core/creation.js';
-import { TapegradError, check } from '../../core/errors.js';
+import { TapegradError, check, checkOptions } from '../../core/errors.js';
 import { type Shape, broadcastShapes, fmt, normAxes, normAxis, shapeEq, sizeOf } from '../../core/shape.js';
 import { type SliceSpec, Tensor } from '../../core/tensor.js';
 import type { DType } from '../../core/dtype.js';
 import { type MultiPrimitive, type Primitive, defineMultiOp, defineOp } from '../tape.js';
 import { sum } from './reduce.js';
 import { K, asTensor, checkInt } from './util.js';
+
+/**
+ * The axes of a rank-0 tensor, checked: as PyTorch, 0 and -1 name its one implicit axis (each at most
+ * once); ops on it then act on a single element.
+ */
+function scalarAxes(op: string, axis: number | readonly number[]): void {
+  const list = typeof axis === 'number' ? [axis] : axis;
+  check(Array.isArray(list) && list.every((a) => a === 0 || a === -1), op, () =>
+    `axis ${typeof axis === 'number' ? axis : fmt(list)} is out of range for a rank-0 tensor (it accepts 0 and -1)`);
+  check(list.length <= 1, op, () => `axis ${fmt(list)} repeats an axis (a rank-0 tensor has one: 0, or -1)`);
+}
 
 export interface Strided {
   starts: readonly number[];
@@ -196,6 +207,10 @@ export function transpose(x: Tensor, axis0?: number, axis1?: number): Tensor {
  */
 export function squeeze(x: Tensor, axis?: number | number[]): Tensor {
   asTensor('squeeze', x);
+  if (x.ndim === 0 && axis !== undefined) {
+    scalarAxes('squeeze', axis);
+    return x;
+  }
   const axes = axis === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normAxes('squeeze', axis, x.ndim);
   for (const a of axes) check(x.shape[a] === 1, 'squeeze', () => `axis ${a} of shape ${fmt(x.shape)} has size ${x.shape[a]}, expected 1`);
   return reshape(x, x.shape.filter((_, i) => !axes.includes(i)));
@@ -319,6 +334,7 @@ export function slice(x: Tensor, specs: readonly (SliceSpec | number)[]): Tensor
 
 /** Python's slice.indices: [start, step, length] for an axis of size n. */
 function sliceIndices(spec: { start?: number; end?: number; step?: number }, n: number, axis: number): [number, number, number] {
+  checkOptions('slice', spec, ['start', 'end', 'step']);
   const step = spec.step ?? 1;
   for (const [k, v] of Object.entries(spec))
     check(v === undefined || v === null || Number.isInteger(v), 'slice', () => `${k} must be an integer for axis ${axis}, got ${v}`);
@@ -381,6 +397,10 @@ export function select(x: Tensor, axis: number, index: number): Tensor {
  */
 export function flip(x: Tensor, axes: number | number[]): Tensor {
   asTensor('flip', x);
+  if (x.ndim === 0) {
+    scalarAxes('flip', axes);
+    return x;
+  }
   const list = normAxes('flip', axes, x.ndim);
   return slice(x, x.shape.map((_, d) => (list.includes(d) ? { step: -1 } : null)));
 }
@@ -487,37 +507,90 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   return concat(xs.map((t) => unsqueeze(t, a)), a);
 }
 
+/** How {@link pad} fills the new elements. @category Shape */
+export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
+
+/** Options of {@link pad}. @category Shape */
+export interface PadOptions {
+  /**
+   * 'constant' (default) fills with `value`; 'reflect' mirrors without repeating the edge (each pad must
+   * be smaller than the axis); 'replicate' repeats the edge; 'circular' wraps around (each pad at most
+   * the axis's size after cropping).
+   */
+  mode?: PadMode;
+  /** The fill of the 'constant' mode (default 0); the other modes take none. */
+  value?: number;
+}
+
 /**
- * Pads with a constant, as `torch.nn.functional.pad`: `pads` lists (before, after) pairs starting from the
- * last axis.
+ * Pads (or, with negative amounts, crops) as `torch.nn.functional.pad`: `pads` lists (before, after)
+ * pairs starting from the last axis. The third argument is the constant fill value or {@link PadOptions}
+ * with a `mode`. The result is differentiable in every mode. Unlike PyTorch 1.13, the non-constant modes
+ * accept any rank and any number of padded axes.
  * @example
  * ```ts
- * pad(ones([2, 2]), [1, 1]);       // shape [2, 4]
- * pad(ones([2, 2]), [0, 0, 2, 0]); // shape [4, 2]
+ * pad(ones([2, 2]), [1, 1]);                       // shape [2, 4], zeros on both sides
+ * pad(ones([2, 2]), [0, 0, 2, 0], 7);              // shape [4, 2], two rows of 7 on top
+ * pad(arange(5), [2, -1], { mode: 'reflect' });    // [2, 1, 0, 1, 2, 3]
+ * pad(arange(5), [1, 1], { mode: 'circular' });    // [4, 0, 1, 2, 3, 4, 0]
  * ```
  * @category Shape
  */
-export function pad(x: Tensor, pads: readonly number[], value = 0): Tensor {
-  asTensor('pad', x);
-  check(Array.isArray(pads) && pads.length % 2 === 0 && pads.length / 2 <= x.ndim, 'pad', () =>
-    `pads must hold (before, after) pairs for at most ${x.ndim} axes, got ${fmt(pads ?? [])}`,
+export function pad(x: Tensor, pads: readonly number[], valueOrOptions: number | PadOptions = 0): Tensor {
+  const op = 'pad';
+  asTensor(op, x);
+  const opts: PadOptions = typeof valueOrOptions === 'number' ? { value: valueOrOptions } : valueOrOptions;
+  checkOptions(op, opts, ['mode', 'value']);
+  const mode = opts.mode ?? 'constant';
+  check(['constant', 'reflect', 'replicate', 'circular'].includes(mode), op, () => `mode must be 'constant', 'reflect', 'replicate' or 'circular', got ${String(mode)}`);
+  check(opts.value === undefined || mode === 'constant', op, () => `the '${mode}' mode takes no value (got value ${String(opts.value)}); only 'constant' fills with one`);
+  const value = opts.value ?? 0;
+  check(typeof value === 'number', op, () => `value must be a number, got ${typeof value}`);
+  check(Array.isArray(pads) && pads.length % 2 === 0 && pads.length / 2 <= x.ndim, op, () =>
+    `pads must hold (before, after) pairs for at most ${x.ndim} axes, got ${Array.isArray(pads) ? fmt(pads) : String(pads)}`,
   );
-  pads.forEach((p) => checkInt('pad', 'each padding', p));
+  pads.forEach((p) => check(Number.isInteger(p), op, () => `each padding must be an integer, got ${String(p)}`));
   let y = x;
-  for (let k = 0; k < pads.length / 2; k++) {
-    const axis = x.ndim - 1 - k;
-    const parts: Tensor[] = [];
-    const side = (n: number) => {
-      const shape = [...y.shape];
-      shape[axis] = n;
-      return full(shape, value, { dtype: y.dtype });
-    };
-    if (pads[2 * k]! > 0) parts.push(side(pads[2 * k]!));
-    parts.push(y);
-    if (pads[2 * k + 1]! > 0) parts.push(side(pads[2 * k + 1]!));
-    y = concat(parts, axis);
-  }
+  for (let k = 0; k < pads.length / 2; k++) y = padAxis(y, x.ndim - 1 - k, pads[2 * k]!, pads[2 * k + 1]!, mode, value);
   return y;
+}
+
+/** One axis of {@link pad}: `before` and `after` elements added (or removed, when negative). */
+function padAxis(y: Tensor, axis: number, before: number, after: number, mode: PadMode, value: number): Tensor {
+  const op = 'pad';
+  const n = y.shape[axis]!;
+  const size = n + before + after;
+  const context = () => `(axis ${axis} of size ${n} in shape ${fmt(y.shape)}, padding (${before}, ${after}))`;
+  const crop = (t: Tensor, lo: number, hi: number) => (lo > 0 || hi > 0 ? narrow(t, axis, lo, t.shape[axis]! - lo - hi) : t);
+  const join = (left: Tensor | null, mid: Tensor, right: Tensor | null) => concat([left, mid, right].filter((t): t is Tensor => t !== null && t.shape[axis]! > 0), axis);
+  const [cropBefore, cropAfter] = [Math.max(0, -before), Math.max(0, -after)];
+  if (mode === 'constant' || mode === 'circular') {
+    // Crop first, then fill from what is left (as PyTorch).
+    check(cropBefore + cropAfter <= n, op, () => `cannot crop ${cropBefore + cropAfter} elements ${context()}`);
+    const c = crop(y, cropBefore, cropAfter);
+    const m = c.shape[axis]!;
+    const [b, a] = [Math.max(0, before), Math.max(0, after)];
+    if (b === 0 && a === 0) return c;
+    if (mode === 'constant') {
+      const side = (len: number) => full(c.shape.map((d, i) => (i === axis ? len : d)), value, { dtype: c.dtype });
+      return join(side(b), c, side(a));
+    }
+    check(b <= m && a <= m, op, () => `circular padding wraps around at most once: each pad must be at most ${m}, the size after cropping ${context()}`);
+    return join(narrow(c, axis, m - b, b), c, narrow(c, axis, 0, a));
+  }
+  // reflect and replicate index the uncropped axis: pad first, then crop.
+  check(size > 0, op, () => `the '${mode}' mode needs a non-empty result, got size ${size} ${context()}`);
+  const [b, a] = [Math.max(0, before), Math.max(0, after)];
+  let padded: Tensor;
+  if (mode === 'reflect') {
+    check(b < n && a < n, op, () => `reflect padding must be smaller than the axis ${context()}`);
+    padded = join(b ? flip(narrow(y, axis, 1, b), axis) : null, y, a ? flip(narrow(y, axis, n - 1 - a, a), axis) : null);
+  } else {
+    check(n > 0, op, () => `cannot replicate the edge of an empty axis ${context()}`);
+    const edge = (at: number, len: number) => broadcastTo(narrow(y, axis, at, 1), y.shape.map((d, i) => (i === axis ? len : d)));
+    padded = join(b ? edge(0, b) : null, y, a ? edge(n - 1, a) : null);
+  }
+  return crop(padded, cropBefore, cropAfter);
 }
 
 function checkIndex(op: string, index: Tensor, n: number, axis: number, x: Tensor): void {
@@ -548,7 +621,8 @@ export function indexSelect(x: Tensor, axis: number, index: Tensor): Tensor {
 
 /**
  * Picks along `axis` with an int32 index of the same rank, as `torch.gather`:
- * out[i][j] = x[i][index[i][j]] for axis 1 (index.shape[d] <= x.shape[d] on the other axes).
+ * out[i][j] = x[i][index[i][j]] for axis 1 (index.shape[d] <= x.shape[d] on the other axes). A rank-0
+ * input or index acts as one of shape [1], as PyTorch.
  * @example
  * ```ts
  * gather(logProbs, 1, unsqueeze(targets, 1)); // each row's target entry
@@ -557,8 +631,14 @@ export function indexSelect(x: Tensor, axis: number, index: Tensor): Tensor {
  */
 export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
   asTensor('gather', x);
-  const a = normAxis('gather', axis, x.ndim);
   asTensor('gather', index, 'index');
+  if (x.ndim === 0 || index.ndim === 0) {
+    // As PyTorch: a rank-0 input or index acts as one of shape [1] (and a rank-0 index gives a rank-0 result).
+    if (x.ndim === 0) scalarAxes('gather', axis);
+    const y = gather(x.ndim === 0 ? reshape(x, [1]) : x, x.ndim === 0 ? 0 : axis, index.ndim === 0 ? reshape(index, [1]) : index);
+    return index.ndim === 0 ? reshape(y, []) : y;
+  }
+  const a = normAxis('gather', axis, x.ndim);
   check(index.ndim === x.ndim && index.shape.every((d, k) => k === a || d <= x.shape[k]!), 'gather', () =>
     `index of shape ${fmt(index.shape)} does not fit input ${fmt(x.shape)} along axis ${axis}: same rank, and no larger on the other axes`,
   );

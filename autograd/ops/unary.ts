@@ -1,9 +1,11 @@
 import type { UnaryKernel } from '../../core/kernels/index.js';
+import { scalarLike } from '../../core/creation.js';
 import { check } from '../../core/errors.js';
-import type { Tensor } from '../../core/tensor.js';
+import { broadcastShapes, fmt } from '../../core/shape.js';
+import { Tensor } from '../../core/tensor.js';
 import { type Primitive, defineOp } from '../tape.js';
 import { add, div, mul, neg, sub, where } from './arithmetic.js';
-import { ge, gt, le, sign } from './compare.js';
+import { ge, gt, le, lt, sign } from './compare.js';
 import { K, asTensor, requireFloat } from './util.js';
 
 const unaryOp = (name: UnaryKernel & string, vjp: (g: Tensor, x: Tensor, y: Tensor) => Tensor) =>
@@ -55,6 +57,19 @@ export const clampOp = defineOp<[Tensor], { min: number; max: number }>({
   forward: ([x], { min, max }) => K().clamp(x, min, max),
   // d clamp(x) = [min <= x <= max] dx (the gradient passes at the bounds, as PyTorch)
   vjp: (g, { inputs: [x], params: { min, max } }) => [mul(g, mul(ge(x, min), le(x, max)))],
+});
+
+// NOTE: the masks are PyTorch's (clamp_backward_min_max): x gets g where min <= x <= max, min where
+// x < min < max, max where x > max or max < min; so where min = max and x < min, nothing gets a gradient.
+export const clampTensorOp = defineOp<[Tensor, Tensor, Tensor]>({
+  name: 'clampTensor',
+  forward: ([x, lo, hi]) => K().binary('minimum', K().binary('maximum', x, lo), hi),
+  // d clamp(x, lo, hi) = [lo <= x <= hi] dx + [x < lo < hi] dlo + [x > hi or hi < lo] dhi
+  vjp: (g, { inputs: [x, lo, hi], needs }) => [
+    needs[0] ? where(mul(ge(x, lo), le(x, hi)), g, 0) : null,
+    needs[1] ? where(mul(lt(x, lo), lt(lo, hi)), g, 0) : null,
+    needs[2] ? where(K().binary('maximum', gt(x, hi), lt(hi, lo)), g, 0) : null,
+  ],
 });
 
 const apply1 = (op: { (inputs: [Tensor]): Tensor; def: { name: string } }, x: Tensor): Tensor =>
@@ -207,18 +222,39 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
 }
 
 /**
- * Clamps every element into [min, max]; either bound may be omitted. The gradient passes where
- * min <= x <= max.
+ * Clamps every element into [min, max], as `torch.clamp`; either bound may be omitted. Bounds are numbers
+ * or tensors of x's dtype that broadcast with x (the result takes the broadcast shape), and tensor bounds
+ * are differentiable. The gradient passes to x where min <= x <= max; a tensor bound gets it where it is
+ * the result. Number bounds must satisfy min <= max; where tensor bounds cross (min > max) the result is
+ * max, as PyTorch.
  * @example
  * ```ts
  * clamp(tensor([-2, 0.5, 3]), 0, 1); // [0, 0.5, 1]
+ * clamp(x, lower, upper);            // elementwise tensor bounds
  * ```
  * @category Elementwise
  */
-export function clamp(x: Tensor, min?: number, max?: number): Tensor {
-  const lo = min ?? -Infinity;
-  const hi = max ?? Infinity;
-  check(min !== undefined || max !== undefined, 'clamp', () => 'at least one of min and max must be given');
-  check(!Number.isNaN(lo) && !Number.isNaN(hi) && lo <= hi, 'clamp', () => `expected min <= max, got min=${min}, max=${max}`);
-  return clampOp([requireFloat('clamp', asTensor('clamp', x))], { min: lo, max: hi });
+export function clamp(x: Tensor, min?: number | Tensor | null, max?: number | Tensor | null): Tensor {
+  const op = 'clamp';
+  requireFloat(op, asTensor(op, x));
+  check(min != null || max != null, op, () => 'at least one of min and max must be given');
+  const bound = (v: unknown, name: string): void =>
+    check(v == null || typeof v === 'number' || v instanceof Tensor, op, () => `${name} must be a number or a Tensor, got ${Array.isArray(v) ? 'an array (wrap it with tensor(...))' : typeof v}`);
+  bound(min, 'min');
+  bound(max, 'max');
+  if (!(min instanceof Tensor) && !(max instanceof Tensor)) {
+    const lo = min ?? -Infinity;
+    const hi = max ?? Infinity;
+    check(!Number.isNaN(lo) && !Number.isNaN(hi) && lo <= hi, op, () => `expected min <= max, got min=${min}, max=${max}`);
+    return clampOp([x], { min: lo, max: hi });
+  }
+  const asBound = (v: number | Tensor | null | undefined, name: string, dflt: number): Tensor => {
+    if (!(v instanceof Tensor)) return scalarLike(v ?? dflt, x.dtype, op);
+    check(v.dtype === x.dtype, op, () => `${name} must have the input's dtype ${x.dtype}, got ${v.dtype} ${fmt(v.shape)}`);
+    return v;
+  };
+  const lo = asBound(min, 'min', -Infinity);
+  const hi = asBound(max, 'max', Infinity);
+  broadcastShapes(op, x.shape, lo.shape, hi.shape);
+  return clampTensorOp([x, lo, hi]);
 }

@@ -236,7 +236,7 @@ function norm2(x: Tensor, axes: readonly number[], keepdims: boolean): Tensor {
   const y = out(reducedShape(x.shape, axes, keepdims), x.dtype);
   for (let i = 0; i < acc.length; i++) {
     const s = md[i]!;
-    y.data[i] = s > 0 && s < Infinity ? s * Math.sqrt(acc[i]!) : s;
+    y.data[i] = s > 0 && s < Infinity ? s * Math.sqrt(acc[i]!) : s === -Infinity ? 0 : s; // -Infinity: an empty slice
   }
   return y;
 }

@@ -53,3 +53,38 @@ export const axesOf = (rank: number): fc.Arbitrary<{ axis: number[] | undefined;
 /** A permutation of 0..n-1. */
 export const permutation = (n: number): fc.Arbitrary<number[]> =>
   fc.shuffledSubarray(Array.from({ length: n }, (_, i) => i), { minLength: n, maxLength: n });
+
+// Boundary points, drawn on purpose: the places where a VJP written as the textbook formula divides 0 by
+// 0 or multiplies 0 by Inf (zero bases and exponents, constant and all-zero slices), and the degenerate
+// shapes (empty tensors, size-1 axes, rank 0).
+
+/** Like {@link float64}, with about a third of the elements set to exactly 0. */
+export const float64WithZeros = (s: readonly number[], domain: Domain = 'real'): fc.Arbitrary<Tensor> =>
+  fc.tuple(values(sizeOf(s), domain), fc.array(fc.integer({ min: 0, max: 2 }), { minLength: sizeOf(s), maxLength: sizeOf(s) }))
+    .map(([v, z]) => tensor(new Float64Array(v.map((x, i) => (z[i] === 0 ? 0 : x))), { shape: s }));
+
+/** A shape with many size-1 axes (each axis 1 with probability 1/2, else 2 or 3). */
+export const unitShape = (minRank = 0, maxRank = 3): fc.Arbitrary<number[]> =>
+  fc.array(fc.constantFrom(1, 1, 2, 3), { minLength: minRank, maxLength: maxRank });
+
+/** A shape with at least one axis of size 0. */
+export const emptyShape = (maxRank = 3): fc.Arbitrary<number[]> =>
+  shape(1, maxRank, 3).chain((s) => fc.integer({ min: 0, max: s.length - 1 }).map((k) => s.map((d, i) => (i === k ? 0 : d))));
+
+/**
+ * A tensor of shape `s` in which some slices along `axis` (or the whole tensor, when `axis` is undefined)
+ * hold one repeated value: `fill` 'constant' repeats a drawn value, 'zero' repeats 0.
+ */
+export const slicesOf = (s: readonly number[], axis: number | undefined, fill: 'constant' | 'zero', domain: Domain = 'real'): fc.Arbitrary<Tensor> => {
+  const kept = s.map((d, i) => (axis === undefined || i === axis ? 1 : d));
+  return fc.tuple(float64(s, domain), int32(kept, 0, 2), float64(kept, domain)).map(([x, flat, c]) => {
+    const out = new Float64Array(x.data);
+    const strides = s.map((_, i) => s.slice(i + 1).reduce((p, q) => p * q, 1));
+    const keptStrides = kept.map((_, i) => kept.slice(i + 1).reduce((p, q) => p * q, 1));
+    for (let j = 0; j < out.length; j++) {
+      const k = s.reduce((acc, _d, i) => acc + (kept[i] === 1 ? 0 : Math.floor(j / strides[i]!) % s[i]!) * keptStrides[i]!, 0);
+      if (axis === undefined || flat.data[k] === 0) out[j] = fill === 'zero' ? 0 : c.data[k]!;
+    }
+    return tensor(out, { shape: s });
+  });
+};

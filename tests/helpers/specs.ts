@@ -6,7 +6,9 @@ import fc from 'fast-check';
 import * as tg from '../../index.js';
 import type { PrimitiveName, Tensor } from '../../index.js';
 import { primitives } from '../../autograd/ops/registry.js';
-import { type Domain, axesOf, broadcastPair, float64, int32, permutation, shape } from './arbitraries.js';
+import {
+  type Domain, axesOf, broadcastPair, emptyShape, float64, float64WithZeros, int32, permutation, shape, slicesOf, unitShape,
+} from './arbitraries.js';
 
 /** One drawn case: float64 inputs (int32 ones are constants) and the function that applies the op. */
 export interface Case {
@@ -65,6 +67,10 @@ const sliceGeometry = (s: number[]) =>
     }),
   ));
 
+/** Values in [min, max] plus an integer in -2..2 per element: fractional parts in a band. */
+const banded = (s: number[], min: number, max: number): fc.Arbitrary<Tensor> =>
+  fc.tuple(float64(s, { min, max }), int32(s, -2, 3)).map(([f, k]) => tg.add(f, tg.cast(k, 'float64')));
+
 export const specs: { [K in PrimitiveName]: OpSpec } = {
   add: binary(tg.add),
   sub: binary(tg.sub),
@@ -117,6 +123,15 @@ export const specs: { [K in PrimitiveName]: OpSpec } = {
     cases: shape()
       .chain((s) => float64(s, 'real'))
       .map((x) => ({ inputs: [tg.where(tg.lt(tg.abs(tg.sub(tg.abs(x), 0.5)), 0.05), tg.add(x, 0.12), x)], fn: (t: Tensor) => tg.clamp(t, -0.5, 0.5) })),
+    secondOrder: true,
+  },
+  clampTensor: {
+    // x, min and max in disjoint bands (fractional parts .25-.45, .55-.65, .8-.95 plus integers), so no
+    // finite-difference step crosses a kink (x = min, x = max, min = max); bounds may cross (max < min).
+    cases: broadcastPair()
+      .chain(([sa, sb]) => fc.tuple(fc.constant(sa), fc.constant(sb), fc.constantFrom(sa, sb, [])))
+      .chain(([sa, sb, sc]) => fc.tuple(banded(sa, 0.25, 0.45), banded(sb, 0.55, 0.65), banded(sc, 0.8, 0.95)))
+      .map(([x, lo, hi]) => ({ inputs: [x, lo, hi], fn: (a: Tensor, b: Tensor, c: Tensor) => tg.clamp(a, b, c) })),
     secondOrder: true,
   },
   sum: reduction((x, axis, keepdims) => tg.sum(x, axis, { keepdims })),
@@ -304,7 +319,24 @@ export const composites: Record<string, OpSpec> = {
     cases: shape(1).chain((s) => float64(s)).map((x) => ({ inputs: [x], fn: (t: Tensor) => { const c = tg.chunk(t, 2); return c.length > 1 ? tg.sub(c[0]!.sum(), c[1]!.sum()) : c[0]!.sum(); } })),
   },
   stack: { cases: shape().chain((s) => fc.tuple(float64(s), float64(s))).map(([a, b]) => ({ inputs: [a, b], fn: (x: Tensor, y: Tensor) => tg.stack([x, y], -1) })) },
-  pad: { cases: shape(1).chain((s) => float64(s)).map((x) => ({ inputs: [x], fn: (t: Tensor) => tg.pad(t, [1, 2], 0.5) })) },
+  pad: {
+    // Every mode on 1..rank trailing axes, with pads and crops drawn inside each mode's valid range for
+    // the axis's size n: crops up to (n - 1) / 2 per side, pads below n (reflect), up to the cropped size
+    // (circular), up to 3 (constant, replicate).
+    cases: shape(1)
+      .chain((s) => fc.tuple(float64(s), fc.constantFrom<tg.PadMode>('constant', 'reflect', 'replicate', 'circular'), fc.integer({ min: 1, max: s.length })))
+      .chain(([x, mode, k]) => fc.tuple(fc.constant(x), fc.constant(mode), fc.tuple(...Array.from({ length: k }, (_, j) => {
+        const n = x.shape[x.ndim - 1 - j]!;
+        const most = { constant: 3, replicate: 3, reflect: n - 1, circular: Math.ceil((n + 1) / 2) }[mode];
+        const side = fc.integer({ min: -Math.floor((n - 1) / 2), max: most });
+        return fc.tuple(side, side);
+      }))))
+      .map(([x, mode, pairs]) => ({
+        inputs: [x],
+        fn: (t: Tensor) => tg.pad(t, pairs.flat(), mode === 'constant' ? 0.5 : { mode }),
+        params: { mode, pads: pairs.flat() },
+      })),
+  },
   clone: { cases: shape().chain((s) => float64(s)).map((x) => ({ inputs: [x], fn: tg.clone })) },
   crossEntropy: {
     cases: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 2, max: 5 }), fc.constantFrom('mean', 'sum', 'none') as fc.Arbitrary<tg.Reduction>)
@@ -332,3 +364,116 @@ export const notDifferentiable = new Set([
   // Covered by the primitive spec of the same name, or an alias of one:
   'broadcastTo', 'cast', 'gather', 'indexSelect', 'reshape', 'permute', 'slice', 'concat', 'softmax', 'logSoftmax', 'sum', 'max', 'min', 'logsumexp',
 ]);
+
+/** A reduction axis of a shape of rank >= 1, or undefined (all axes). */
+const axisOrAll = (rank: number) => fc.option(fc.integer({ min: 0, max: rank - 1 }), { nil: undefined });
+
+/** std or var over constant slices along an axis (or of a constant tensor), with more elements than the correction. */
+const varianceCases = (f: typeof tg.std, secondOrder: boolean): OpSpec => ({
+  cases: shape(1).chain((s) => fc.tuple(fc.constant(s), axisOrAll(s.length), fc.constantFrom(0, 1)))
+    .filter(([s, axis, correction]) => (axis === undefined ? s.reduce((p, q) => p * q, 1) : s[axis]!) > correction)
+    .chain(([s, axis, correction]) => slicesOf(s, axis, 'constant', 'distinct').map((x) => ({ inputs: [x], fn: (t: Tensor) => f(t, axis, { correction }), params: { axis, correction } }))),
+  secondOrder,
+});
+
+/**
+ * Boundary points drawn on purpose, where a textbook VJP gives 0/0 or 0 * Inf: zero bases and exponents,
+ * constant and all-zero slices, empty tensors, size-1 axes, rank 0. Each function is symmetric enough
+ * there that central differences give the value PyTorch uses (0 for the gradient of std on a constant
+ * slice, of norm on a zero slice, of a^0), so the gradient check applies unchanged; the VJP must also be
+ * finite everywhere.
+ */
+export const boundaries: Record<string, OpSpec> = {
+  // Integer exponents 0..3 per element (a constant), bases with exact zeros: d a^b = b a^(b-1), 0 where b = 0.
+  powZeroBaseIntExponent: {
+    cases: broadcastPair()
+      .chain(([sa, sb]) => fc.tuple(float64WithZeros(sa), int32(sb, 0, 4)))
+      .map(([a, b]) => ({ inputs: [a], fn: (t: Tensor) => tg.pow(t, tg.cast(b, 'float64')), params: { b: Array.from(b.data) } })),
+    secondOrder: true,
+  },
+  // The exponent 0 as a number: a^0 = 1, gradient 0 at every base (0 included).
+  powScalarZeroExponent: {
+    cases: shape().chain((s) => float64WithZeros(s)).map((a) => ({ inputs: [a], fn: (t: Tensor) => tg.pow(t, 0) })),
+    secondOrder: true,
+  },
+  // The exponent's gradient at zero bases (a constant with exact zeros, exponents >= 1): a^b log a, 0 at a = 0.
+  powExponentAtZeroBase: {
+    cases: broadcastPair()
+      .chain(([sa, sb]) => fc.tuple(float64WithZeros(sa, 'positive'), float64(sb, { min: 1, max: 3 })))
+      .map(([a, b]) => ({ inputs: [b], fn: (e: Tensor) => tg.pow(a, e) })),
+    secondOrder: true,
+  },
+  // The other slices hold distinct values (0.02 apart), so their spread keeps them away from the kink.
+  stdConstantSlices: varianceCases(tg.std, false),
+  varConstantSlices: varianceCases(tg.variance, true),
+  normZeroSlices: {
+    // Every p; for Infinity the non-zero slices hold distinct magnitudes, so no two tie for the max.
+    cases: shape(1).chain((s) => fc.tuple(fc.constant(s), axisOrAll(s.length), fc.constantFrom(1, 1.5, 2, 3, Infinity)))
+      .chain(([s, axis, p]) => slicesOf(s, axis, 'zero', p === Infinity ? 'distinct' : 'nonzero').map((x) => ({ inputs: [x], fn: (t: Tensor) => tg.norm(t, p, axis), params: { axis, p } }))),
+  },
+  normZeroSlicesSecondOrder: {
+    // p = 2 and 3 have a finite second derivative at a zero element inside a non-zero slice.
+    cases: shape(1).chain((s) => fc.tuple(fc.constant(s), fc.integer({ min: 0, max: s.length - 1 }), fc.constantFrom(2, 3)))
+      // (magnitudes >= 0.5: |x|^3 has a kink in its third derivative at 0, so central differences of the
+      // gradient err by O(eps / norm^k); small norms would need a looser tolerance than the suite's)
+      .chain(([s, axis, p]) => float64WithZeros(s, { min: 0.5, max: 2 }).map((x) => ({ inputs: [tg.add(x, tg.mul(tg.eq(tg.sum(tg.abs(x), axis, { keepdims: true }), 0), 0.5))], fn: (t: Tensor) => tg.norm(t, p, axis), params: { axis, p } }))),
+    secondOrder: true,
+  },
+  emptyReductions: {
+    cases: emptyShape().chain((s) => fc.tuple(float64(s), axesOf(s.length), fc.constantFrom('sum', 'mean', 'logsumexp', 'var', 'std', 'norm1', 'norm2', 'norm3')))
+      .map(([x, { axis, keepdims }, op]) => ({
+        inputs: [x],
+        fn: (t: Tensor) => {
+          const opts = { keepdims };
+          switch (op) {
+            case 'sum': return tg.sum(t, axis, opts);
+            case 'mean': return tg.mean(t, axis, opts);
+            case 'logsumexp': return tg.logsumexp(t, axis, opts);
+            case 'var': return tg.variance(t, axis, opts);
+            case 'std': return tg.std(t, axis, opts);
+            default: return tg.norm(t, Number(op.slice(4)), axis, opts);
+          }
+        },
+        params: { op, axis, keepdims },
+      })),
+    secondOrder: true,
+  },
+  unitAxes: {
+    // Reductions and softmax over size-1 axes: a single element is a constant slice. Distinct values (0.02
+    // apart, 0 included), so a slice of several elements is never a near-tie (std's kink) and |x| is
+    // never drawn next to its kink without being on it.
+    cases: unitShape(1).chain((s) => fc.tuple(float64(s, 'distinct'), fc.integer({ min: 0, max: s.length - 1 }), fc.constantFrom('std0', 'var0', 'softmax', 'logSoftmax', 'logsumexp', 'norm2', 'mean')))
+      .map(([x, axis, op]) => ({
+        inputs: [x],
+        fn: (t: Tensor) => {
+          switch (op) {
+            case 'std0': return tg.std(t, axis, { correction: 0 });
+            case 'var0': return tg.variance(t, axis, { correction: 0 });
+            case 'softmax': return tg.softmax(t, axis);
+            case 'logSoftmax': return tg.logSoftmax(t, axis);
+            case 'logsumexp': return tg.logsumexp(t, axis);
+            case 'norm2': return tg.norm(t, 2, axis);
+            default: return tg.mean(t, axis);
+          }
+        },
+        params: { op, axis },
+      })),
+  },
+  rankZero: {
+    // Axis 0 or -1 of a rank-0 tensor, as PyTorch, with keepdims either way.
+    cases: fc.tuple(float64([], 'nonzero'), fc.constantFrom(0, -1), fc.boolean(), fc.constantFrom('sum', 'mean', 'max', 'min', 'logsumexp', 'norm', 'softmax', 'logSoftmax'))
+      .map(([x, axis, keepdims, op]) => ({
+        inputs: [x],
+        fn: (t: Tensor) => {
+          switch (op) {
+            case 'softmax': return tg.softmax(t, axis);
+            case 'logSoftmax': return tg.logSoftmax(t, axis);
+            case 'norm': return tg.norm(t, 3, axis, { keepdims });
+            default: return tg[op as 'sum' | 'mean' | 'max' | 'min' | 'logsumexp'](t, axis, { keepdims });
+          }
+        },
+        params: { op, axis, keepdims },
+      })),
+    secondOrder: true,
+  },
+};

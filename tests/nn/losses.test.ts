@@ -257,6 +257,19 @@ describe('binary cross-entropy', () => {
     expectClose(g.data[3]!, (0.5 - 0.3) / 0.25, { atol: 1e-15 });
   });
 
+  it('the gradient at inputs exactly 0 and 1 is the clamped loss\'s own, (1 - t) and -t (PyTorch: about -1e12 t, 1e12 (1 - t))', () => {
+    // x = [0, 0, 0, 1, 1, 1, 1e-13, 0.5], t = [1, 0, 0.3, 0, 1, 0.3, 1, 1]: F.binary_cross_entropy(x, t, reduction='none')
+    // = [100, 0, 30, 100, -0, 70, 29.933606208922594, 0.6931471805599453]; its gradient (torch.autograd.grad) is
+    // [-1000000003995.8, 0, -300000001198.7, 1000000003995.8, 0, 700000002797.1, -1000000003995.7, -2]: PyTorch divides by
+    // max(x (1 - x), 1e-12). tapegrad agrees on every loss value and on the gradient away from 0 and 1 (the last entry),
+    // and documents the rest: (1 - t) at x = 0, -t at x = 1, the exact -t / x = -1e13 at x = 1e-13.
+    const x = f64([0, 0, 0, 1, 1, 1, 1e-13, 0.5]);
+    const t = f64([1, 0, 0.3, 0, 1, 0.3, 1, 1]);
+    expectClose(binaryCrossEntropy(x, t, { reduction: 'none' }), [100.0, 0.0, 30.0, 100.0, -0.0, 70.0, 29.933606208922594, 0.6931471805599453], { atol: 1e-13 });
+    const g = grad((v: Tensor) => binaryCrossEntropy(v, t, { reduction: 'sum' }))(x);
+    expectClose(g, [0, 1, 0.7, 0, -1, -0.3, -1e13, -2], { atol: 1e-15, rtol: 1e-12 });
+  });
+
   for (const r of reductions)
     it(`binaryCrossEntropyWithLogits, plain, weighted, posWeight (${r})`, () => {
       const x = [[2, -1, 0.5], [-3, 0, 4]];
