@@ -1,4 +1,5 @@
 /** A terminal progress bar for training that falls back to plain lines when the output is not a terminal. */
+import { check, checkOptions } from '../core/errors.js';
 
 /** Where the bar writes: a Node stream, or anything with `write` (console.log is used when absent). @category Training */
 export interface ProgressStream {
@@ -39,6 +40,14 @@ export class ProgressBar {
   private readonly now: () => number;
 
   constructor(opts: { total: number; label?: string; stream?: ProgressStream; interactive?: boolean; now?: () => number }) {
+    const op = 'ProgressBar';
+    check(opts !== undefined, op, () => 'expected options { total, label?, stream?, interactive?, now? }');
+    checkOptions(op, opts, ['total', 'label', 'stream', 'interactive', 'now']);
+    check(Number.isInteger(opts.total) && opts.total >= 0, op, () => `total must be a non-negative integer (the number of steps), got ${String(opts.total)}`);
+    check(opts.label === undefined || typeof opts.label === 'string', op, () => `label must be a string, got ${typeof opts.label}`);
+    check(opts.stream === undefined || (opts.stream !== null && typeof opts.stream.write === 'function'), op, () => 'stream must have a write(text) method (as process.stdout)');
+    check(opts.interactive === undefined || typeof opts.interactive === 'boolean', op, () => `interactive must be a boolean, got ${String(opts.interactive)}`);
+    check(opts.now === undefined || typeof opts.now === 'function', op, () => `now must be a function returning milliseconds, got ${typeof opts.now}`);
     this.total = opts.total;
     this.label = opts.label ?? '';
     const proc = (globalThis as { process?: { stdout?: ProgressStream; env?: Record<string, string | undefined> } }).process;
