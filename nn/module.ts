@@ -51,6 +51,7 @@ export abstract class Module {
    * (as `bias=False`). Returns the parameter.
    */
   registerParameter<T extends Tensor | null>(name: string, value: T): T {
+    checkName(`${this.name}.registerParameter`, name);
     check(!this.params.has(name) && !this.modules.has(name), this.name, () => `a parameter or module named '${name}' exists already`);
     if (value) {
       check(value instanceof Tensor && isFloat(value.dtype), this.name, () => `parameter '${name}' must be a float tensor`);
@@ -63,6 +64,7 @@ export abstract class Module {
 
   /** Registers a submodule under `name` (its parameters appear as `name.param`). Returns it. */
   registerModule<M extends Module>(name: string, module: M): M {
+    checkName(`${this.name}.registerModule`, name);
     check(module instanceof Module, this.name, () => `submodule '${name}' is not a Module`);
     check(!this.params.has(name) && !this.modules.has(name), this.name, () => `a parameter or module named '${name}' exists already`);
     this.modules.set(name, module);
@@ -225,6 +227,12 @@ export function functionalCall<T>(module: Module, params: Record<string, Tensor>
 export function checkSize(op: string, name: string, v: unknown): number {
   check(Number.isInteger(v) && (v as number) > 0, op, () => `${name} must be a positive integer, got ${String(v)}`);
   return v as number;
+}
+
+/** A parameter's or submodule's name: a non-empty string without dots (dots join the keys of a state dict). */
+function checkName(op: string, name: unknown): void {
+  check(typeof name === 'string' && name.length > 0 && !name.includes('.'), op, () =>
+    `name must be a non-empty string without '.', got ${typeof name === 'string' ? `'${name}'` : typeof name}`);
 }
 
 /** The option keys every module takes. */

@@ -45,6 +45,8 @@ export class Optimizer<H extends object, S extends object> {
   private snap: OptimizerStateDict<H, S>;
 
   constructor(readonly rule: Rule<H, S>, params: readonly Tensor[] | readonly ParamGroup<H>[], opts: Partial<H> = {}) {
+    check(rule !== null && typeof rule === 'object' && typeof rule.update === 'function' && typeof rule.init === 'function' && typeof rule.defaults === 'object', 'Optimizer', () =>
+      'expected a Rule { name, defaults, init, update } (as sgdRule or adamRule)');
     const op = rule.name;
     check(Array.isArray(params) && params.length > 0, op, () =>
       params instanceof Tensor
@@ -83,8 +85,9 @@ export class Optimizer<H extends object, S extends object> {
    * and calls backward), returns the loss it computed.
    */
   step(closure?: () => number | Tensor): number | undefined {
-    const loss = closure ? closure() : undefined;
     const op = `${this.rule.name}.step`;
+    check(closure === undefined || typeof closure === 'function', op, () => `closure must be a function that recomputes the loss, got ${typeof closure}`);
+    const loss = closure ? closure() : undefined;
     const prev = this.snap;
     const writes: [Tensor, Tensor][] = [];
     this.snap = produce(prev, (draft: Draft<OptimizerStateDict<H, S>>) => {

@@ -1,4 +1,4 @@
-import { check } from '../../core/errors.js';
+import { asCalledBy, check } from '../../core/errors.js';
 import { type Shape, fmt, normAxes, normAxis, reducedShape, sizeOf } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
 import { defineOp } from '../tape.js';
@@ -173,7 +173,7 @@ export function variance(x: Tensor, axis?: number | readonly number[], opts: Var
  * @category Reduction
  */
 export function std(x: Tensor, axis?: number | readonly number[], opts: VarianceOptions = {}): Tensor {
-  return sqrt(variance(x, axis, opts));
+  return asCalledBy('std', () => sqrt(variance(x, axis, opts)));
 }
 
 /**
