@@ -345,7 +345,7 @@ export class Sequential extends Module {
   /** The module at `index` (negative counts from the end). */
   at(index: number): Module {
     const n = this.layers.length;
-    check(Number.isInteger(index) && index >= -n && index < n, this.name, () => `index ${index} is out of range for ${n} module(s)`);
+    check(Number.isInteger(index) && index >= -n && index < n, `${this.name}.at`, () => `index ${index} is out of range for ${n} module(s)`);
     return this.layers[index < 0 ? index + n : index]!;
   }
 

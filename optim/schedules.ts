@@ -99,7 +99,8 @@ export abstract class LRScheduler {
 
   /** Restores a position from {@link LRScheduler.stateDict}. */
   loadStateDict(s: Record<string, unknown>): void {
-    check(typeof s.lastEpoch === 'number' && typeof s.stepCount === 'number', this.constructor.name, () => 'expected { lastEpoch, stepCount }');
+    check(s !== null && typeof s === 'object' && typeof s.lastEpoch === 'number' && typeof s.stepCount === 'number', `${this.constructor.name}.loadStateDict`, () =>
+      'expected { lastEpoch, stepCount } (from stateDict())');
     this.lastEpoch = s.lastEpoch;
     this.stepCount = s.stepCount;
     this.last = [...((s.lastLr as number[]) ?? [])];
@@ -450,7 +451,8 @@ export class ReduceLROnPlateau {
   }
 
   loadStateDict(s: Record<string, unknown>): void {
-    check(typeof s.best === 'number' && typeof s.numBadEpochs === 'number', 'ReduceLROnPlateau', () => 'expected { best, numBadEpochs, cooldownCounter, lastEpoch }');
+    check(s !== null && typeof s === 'object' && typeof s.best === 'number' && typeof s.numBadEpochs === 'number', 'ReduceLROnPlateau.loadStateDict', () =>
+      'expected { best, numBadEpochs, cooldownCounter, lastEpoch } (from stateDict())');
     this.best = s.best;
     this.numBadEpochs = s.numBadEpochs;
     this.cooldownCounter = Number(s.cooldownCounter ?? 0);

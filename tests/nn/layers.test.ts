@@ -148,7 +148,7 @@ describe('Sequential', () => {
     });
     expectClose(seq.forward(f64([[1, 2], [-1, -2]])), [[1 + 2 * 1 + 3 * 0], [1 + 2 * 0 + 3 * 2]]);
     expectError(() => new Sequential({} as never), 'Sequential', 'not a Module');
-    expectError(() => seq.at(3), 'Sequential', 'index 3', '3 module(s)');
+    expectError(() => seq.at(3), 'Sequential.at', 'index 3', '3 module(s)');
   });
 
   it('gradcheck (float64) through a two-layer network, w.r.t. the input and the first weight', () => {
