@@ -55,7 +55,7 @@ function unravel(flat: number, shape: readonly number[]): number[] {
 }
 
 function checkInputs(op: string, inputs: readonly Tensor[]): void {
-  check(Array.isArray(inputs), op, () => 'inputs must be an array of tensors');
+  check(Array.isArray(inputs) && inputs.length > 0, op, () => `inputs must be a non-empty array of tensors, got ${Array.isArray(inputs) ? 'an empty array' : typeof inputs}`);
   inputs.forEach((x, i) => {
     check(x instanceof Tensor, op, () => `input ${i} is not a Tensor`);
     check(x.dtype !== 'float32', op, () =>

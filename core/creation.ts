@@ -237,7 +237,7 @@ export function linspace(start: number, end: number, steps: number, opts: Create
   checkCreate('linspace', opts, CREATE_KEYS);
   check(typeof start === 'number' && typeof end === 'number' && Number.isFinite(start) && Number.isFinite(end), 'linspace', () =>
     `start and end must be finite numbers, got ${String(start)} and ${String(end)}`);
-  check(Number.isInteger(steps) && steps >= 0, 'linspace', () => `steps must be a non-negative integer, got ${steps}`);
+  check(Number.isInteger(steps) && steps >= 0, 'linspace', () => `steps must be a non-negative integer, got ${String(steps)}`);
   checkNumel('linspace', steps, () => `linspace with steps = ${steps}`);
   const dtype = checkDType('linspace', opts.dtype ?? 'float32');
   check(dtype !== 'int32', 'linspace', () => 'dtype must be a float dtype');
@@ -293,7 +293,7 @@ export function rand(shape: readonly number[], opts: RandomOptions = {}): Tensor
  * @category Random
  */
 export function uniform(shape: readonly number[], low = 0, high = 1, opts: RandomOptions = {}): Tensor {
-  check(Number.isFinite(low) && Number.isFinite(high) && low <= high, 'uniform', () => `expected finite low <= high, got low=${low}, high=${high}`);
+  check(Number.isFinite(low) && Number.isFinite(high) && low <= high, 'uniform', () => `expected finite low <= high, got low=${String(low)}, high=${String(high)}`);
   return randomFloat('uniform', shape, opts, (g, f64) => low + (high - low) * (f64 ? g.nextFloat64() : g.nextFloat32()));
 }
 
@@ -320,7 +320,7 @@ export function randn(shape: readonly number[], opts: RandomOptions = {}): Tenso
 export function randint(low: number, high: number, shape: readonly number[], opts: RandomOptions = {}): Tensor {
   checkCreate('randint', opts, RANDOM_KEYS);
   check(Number.isInteger(low) && Number.isInteger(high) && low < high && high - low <= 4294967296, 'randint', () =>
-    `expected integers low < high (at most 2^32 apart), got low=${low}, high=${high}`,
+    `expected integers low < high (at most 2^32 apart), got low=${String(low)}, high=${String(high)}`,
   );
   checkShapeSize('randint', shape);
   const dtype = checkDType('randint', opts.dtype ?? 'int32');

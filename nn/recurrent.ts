@@ -108,8 +108,9 @@ export abstract class RecurrentBase<C extends Module & RecurrentCell = Module & 
   }
 
   /** Runs the sequence: `[output, finalState]`, one final-state tensor per state component. */
-  run(x: Tensor, state?: readonly Tensor[], opts: SequenceOptions = {}): [Tensor, Tensor[]] {
+  run(x: Tensor, state?: readonly Tensor[] | null, opts: SequenceOptions = {}): [Tensor, Tensor[]] {
     const op = `${this.name}.forward`;
+    if (state === null) state = undefined; // as PyTorch's hx=None: zeros
     check(x instanceof Tensor, op, () => `expected a Tensor input, got ${x === null ? 'null' : Array.isArray(x) ? 'an array (wrap it with tensor(...))' : typeof x}`);
     check(x.dtype === this.dtype, op, () =>
       `expected a ${this.dtype} input (the layer's dtype), got ${x.dtype} ${fmt(x.shape)}; convert it with .to('${this.dtype}')` +
@@ -188,7 +189,7 @@ export class RNN extends RecurrentBase<RNNCell> {
   }
 
   forward(x: Tensor, h0?: Tensor | readonly Tensor[], opts: SequenceOptions = {}): [Tensor, Tensor] {
-    const [out, [h]] = this.run(x, h0 ? (Array.isArray(h0) ? h0 : [h0 as Tensor]) : undefined, opts);
+    const [out, [h]] = this.run(x, h0 !== undefined && h0 !== null ? (Array.isArray(h0) ? h0 : [h0 as Tensor]) : undefined, opts);
     return [out, h!];
   }
 }
@@ -230,7 +231,7 @@ export class GRU extends RecurrentBase<GRUCell> {
   }
 
   forward(x: Tensor, h0?: Tensor | readonly Tensor[], opts: SequenceOptions = {}): [Tensor, Tensor] {
-    const [out, [h]] = this.run(x, h0 ? (Array.isArray(h0) ? h0 : [h0 as Tensor]) : undefined, opts);
+    const [out, [h]] = this.run(x, h0 !== undefined && h0 !== null ? (Array.isArray(h0) ? h0 : [h0 as Tensor]) : undefined, opts);
     return [out, h!];
   }
 }

@@ -31,8 +31,8 @@ export function clipGradNorm(
   const normType = opts.normType ?? 2;
   check(opts.errorIfNonfinite === undefined || typeof opts.errorIfNonfinite === 'boolean', op, () =>
     `errorIfNonfinite must be a boolean, got ${String(opts.errorIfNonfinite)}`);
-  check(typeof maxNorm === 'number' && Number.isFinite(maxNorm) && maxNorm >= 0, op, () => `maxNorm must be a finite number >= 0, got ${maxNorm}`);
-  check(typeof normType === 'number' && (normType === Infinity || (normType > 0 && Number.isFinite(normType))), op, () => `normType must be positive or Infinity, got ${normType}`);
+  check(typeof maxNorm === 'number' && Number.isFinite(maxNorm) && maxNorm >= 0, op, () => `maxNorm must be a finite number >= 0, got ${String(maxNorm)}`);
+  check(typeof normType === 'number' && (normType === Infinity || (normType > 0 && Number.isFinite(normType))), op, () => `normType must be positive or Infinity, got ${String(normType)}`);
   const gs = grads(op, params);
   if (gs.length === 0) return 0;
   // Per-tensor norms, then the norm of those norms (as PyTorch), accumulated in float64.
@@ -70,7 +70,7 @@ export function clipGradNorm(
  */
 export function clipGradValue(params: readonly Tensor[] | Tensor, clipValue: number): void {
   const op = 'clipGradValue';
-  check(typeof clipValue === 'number' && Number.isFinite(clipValue) && clipValue >= 0, op, () => `clipValue must be a finite number >= 0, got ${clipValue}`);
+  check(typeof clipValue === 'number' && Number.isFinite(clipValue) && clipValue >= 0, op, () => `clipValue must be a finite number >= 0, got ${String(clipValue)}`);
   for (const p of grads(op, params)) {
     const g = p.grad!;
     const out = new Tensor(g.data.slice(), g.shape, g.dtype);

@@ -14,7 +14,7 @@ import type { Tensor } from '../core/tensor.js';
  * @category Data
  */
 export function randperm(n: number, generator: Generator = defaultGenerator()): number[] {
-  check(Number.isInteger(n) && n >= 0 && n <= 2 ** 31 - 1, 'randperm', () => `n must be a non-negative integer up to 2^31 - 1, got ${n}`);
+  check(Number.isInteger(n) && n >= 0 && n <= 2 ** 31 - 1, 'randperm', () => `n must be a non-negative integer up to 2^31 - 1, got ${String(n)}`);
   checkGen('randperm', generator);
   const out = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
@@ -78,7 +78,7 @@ function checkGen(op: string, g: unknown): void {
  */
 export function batches<T>(items: readonly T[], batchSize: number, opts: { dropLast?: boolean } = {}): T[][] {
   checkItems('batches', items);
-  check(Number.isInteger(batchSize) && batchSize > 0, 'batches', () => `batchSize must be a positive integer, got ${batchSize}`);
+  check(Number.isInteger(batchSize) && batchSize > 0, 'batches', () => `batchSize must be a positive integer, got ${String(batchSize)}`);
   checkOptions('batches', opts, ['dropLast']);
   check(opts.dropLast === undefined || typeof opts.dropLast === 'boolean', 'batches', () => `dropLast must be a boolean, got ${String(opts.dropLast)}`);
   const out: T[][] = [];

@@ -158,7 +158,7 @@ export class Optimizer<H extends object, S extends object> {
   setHyperparameters(patch: Partial<H>, group?: number): void {
     const op = `${this.rule.name}.setHyperparameters`;
     const n = this.snap.paramGroups.length;
-    check(group === undefined || (Number.isInteger(group) && group >= 0 && group < n), op, () => `group ${group} does not exist (there are ${n})`);
+    check(group === undefined || (Number.isInteger(group) && group >= 0 && group < n), op, () => `group ${String(group)} does not exist (there are ${n})`);
     check(patch !== null && typeof patch === 'object' && !('params' in patch), op, () => 'params cannot be changed');
     checkOptions(op, patch, Object.keys(this.rule.defaults));
     this.snap = produce(this.snap, (draft) => {

@@ -40,6 +40,6 @@ export class GRUCell extends RNNCellBase {
 
   /** The next hidden state for input [N, I] (or [I]) and h (zeros when omitted). */
   forward(x: Tensor, h?: Tensor): Tensor {
-    return cellForward(this, x, h ? [h] : undefined)[0]!;
+    return cellForward(this, x, h !== undefined && h !== null ? [h] : undefined)[0]!;
   }
 }

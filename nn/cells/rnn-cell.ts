@@ -44,7 +44,7 @@ export class RNNCell extends RNNCellBase {
 
   /** The next hidden state for input [N, I] (or [I]) and hidden state h (zeros when omitted). */
   forward(x: Tensor, h?: Tensor): Tensor {
-    return cellForward(this, x, h ? [h] : undefined)[0]!;
+    return cellForward(this, x, h !== undefined && h !== null ? [h] : undefined)[0]!;
   }
 
   override extraRepr(): string {

@@ -65,6 +65,8 @@ const rows: Row[] = [
   ['setBackend', 'null', () => T.setBackend(bad(null)), 'setBackend', 'null'],
   ['setBackend', 'a backend without linear', () => T.setBackend({ ...T.jsBackend, name: 'mine', linear: bad(undefined) }), 'setBackend', "'mine'", 'linear'],
   ['setNumThreads', '0', () => T.setNumThreads(0), 'setNumThreads', '0'],
+  ['setNumThreads', 'a Symbol', () => T.setNumThreads(bad(Symbol('n'))), 'setNumThreads', 'Symbol(n)'],
+  ['eye', 'a Symbol', () => T.eye(bad(Symbol('n'))), 'eye', 'Symbol(n)'],
   ['setNumThreads', '1.5', () => T.setNumThreads(1.5), 'setNumThreads', '1.5'],
   ['setDetectAnomaly', 'a string', () => T.setDetectAnomaly(bad('yes')), 'setDetectAnomaly', 'yes'],
   ['noGrad', 'not a function', () => T.noGrad(bad('x')), 'noGrad', 'function', 'string'],
@@ -89,6 +91,7 @@ const rows: Row[] = [
   ['gradcheck', 'unknown option', () => T.gradcheck((a) => a.sum(), [f64()], bad({ tol: 1 })), 'gradcheck', "'tol'", 'eps, atol, rtol, raise'],
   ['gradcheck', 'NaN eps', () => T.gradcheck((a) => a.sum(), [f64()], { eps: Number.NaN }), 'gradcheck', 'eps', 'NaN'],
   ['gradcheck', 'negative atol', () => T.gradcheck((a) => a.sum(), [f64()], { atol: -1 }), 'gradcheck', 'atol', '-1'],
+  ['gradcheck', 'no inputs', () => T.gradcheck((a) => a.sum(), []), 'gradcheck', 'empty'],
   ['gradcheck', 'float32 input', () => T.gradcheck((a) => a.sum(), [x()]), 'gradcheck', 'float32', 'float64'],
   ['gradgradcheck', 'unknown option', () => T.gradgradcheck((a) => a.sum(), [f64()], bad({ foo: 1 })), 'gradgradcheck', "'foo'", 'seed'],
   ['gradgradcheck', 'a fractional seed', () => T.gradgradcheck((a) => a.sum(), [f64()], { seed: 0.5 }), 'gradgradcheck', 'seed', '0.5'],
@@ -258,6 +261,7 @@ const rows: Row[] = [
   ['nn.LSTM', '0 hidden units', () => new nn.LSTM(3, 0), 'LSTM', 'hiddenSize', '0'],
   ['nn.GRU', 'h0 of the wrong shape', () => new nn.GRU(3, 4).forward(seq([2, 1, 3]), zeros([1, 4])), 'GRU.forward', '[1, 1, 4]', '[1, 4]'],
   ['nn.GRU', 'two state tensors', () => new nn.GRU(3, 4).forward(seq([2, 1, 3]), [zeros([1, 1, 4]), zeros([1, 1, 4])]), 'GRU.forward', '[h0]', '2 tensor(s)'],
+  ['nn.GRU', 'NaN for h0', () => new nn.GRU(3, 4).forward(seq([2, 1, 3]), bad(Number.NaN)), 'GRU.forward', 'initial state 0', 'number'],
   ['nn.GRU', 'a numeric batchFirst', () => new nn.GRU(3, 4, { batchFirst: bad(1) }), 'GRU', 'batchFirst', '1'],
   ['nn.RNN', "nonlinearity 'sigmoid'", () => new nn.RNN(3, 4, { nonlinearity: bad('sigmoid') }), 'RNN', 'nonlinearity', 'sigmoid'],
   ['nn.RNN', 'float64 input', () => new nn.RNN(3, 4).forward(seq([2, 1, 3], 'float64')), 'RNN.forward', 'float64'],
@@ -276,6 +280,7 @@ const rows: Row[] = [
   ['nn.LSTMCell', 'h without c', () => new nn.LSTMCell(3, 4).forward(randn([1, 3]), bad([zeros([1, 4])])), 'LSTMCell.forward', '[h, c]', 'c missing'],
   ['nn.LSTMCell', 'unknown option', () => new nn.LSTMCell(3, 4, bad({ peephole: true })), 'LSTMCell', "'peephole'"],
   ['nn.LSTMCell', 'projSize >= hiddenSize', () => new nn.LSTMCell(3, 4, { projSize: 8 }), 'LSTMCell', 'projSize', 'hiddenSize 4'],
+  ['nn.GRUCell', 'NaN for h', () => new nn.GRUCell(3, 4).forward(randn([1, 3]), bad(Number.NaN)), 'GRUCell.forward', 'state 0', 'number'],
   ['nn.GRUCell', 'hidden size 0', () => new nn.GRUCell(3, 0), 'GRUCell', 'hiddenSize', '0'],
   ['nn.GRUCell', 'state of the wrong shape', () => new nn.GRUCell(3, 4).forward(randn([1, 3]), zeros([4])), 'GRUCell.forward', 'state 0', '[1, 4]', '[4]'],
   ['nn.RNNCell', 'a string bias', () => new nn.RNNCell(3, 4, { bias: bad('no') }), 'RNNCell', 'bias', 'no'],
@@ -522,6 +527,16 @@ describe('the errors the issue reported', () => {
     expect(T.gradcheck((a) => twice([a]).sum(), [f64()]).message).toMatch(/^gradcheck failed for input 0/);
     const gg = thrown(() => T.gradgradcheck((a) => twice([a]).mul(a).sum(), [f64()], { raise: true }));
     expect((gg as TapegradError).op).toBe('gradgradcheck');
+  });
+
+  it('a null initial state means zeros, as PyTorch\'s hx=None', () => {
+    const lstm = new nn.LSTM(3, 4, { generator: new Generator(3) });
+    const xs = seq([2, 1, 3]);
+    const [a] = lstm.forward(xs);
+    const [b] = lstm.forward(xs, bad(null));
+    expect(Array.from(b.data)).toEqual(Array.from(a.data));
+    const gru = new nn.GRU(3, 4, { generator: new Generator(3) });
+    expect(Array.from(gru.forward(xs, bad(null))[0].data)).toEqual(Array.from(gru.forward(xs)[0].data));
   });
 
   it('a refused setBackend leaves the backend as it was', () => {
