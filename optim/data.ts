@@ -195,7 +195,11 @@ export class Vocab {
     check(tokens !== null && typeof (tokens as Iterable<string>)?.[Symbol.iterator] === 'function', 'Vocab.encode', () =>
       `expected an iterable of tokens, got ${tokens === null ? 'null' : typeof tokens}`);
     const out: number[] = [];
-    for (const t of tokens) out.push(this.index.get(t) ?? 0);
+    for (const t of tokens) {
+      // A number or other non-string would silently become the unknown token.
+      check(typeof t === 'string', 'Vocab.encode', () => `token ${out.length} is ${typeof t}, not a string`);
+      out.push(this.index.get(t) ?? 0);
+    }
     return out;
   }
 

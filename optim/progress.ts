@@ -72,6 +72,8 @@ export class ProgressBar {
 
   /** Reports that `step` of `total` steps are done, with running values (loss, metrics). */
   update(step: number, values: Record<string, number>): void {
+    check(Number.isInteger(step) && step >= 0 && step <= this.total, 'ProgressBar.update', () => `step must be an integer in 0..${this.total}, got ${String(step)}`);
+    check(values !== null && typeof values === 'object', 'ProgressBar.update', () => `values must be an object of numbers, got ${values === null ? 'null' : typeof values}`);
     if (this.interactive) {
       const width = 24;
       const filled = Math.round((width * step) / Math.max(this.total, 1));
@@ -90,6 +92,7 @@ export class ProgressBar {
 
   /** Ends the epoch with its final values (including validation ones). */
   finish(values: Record<string, number>): void {
+    check(values !== null && typeof values === 'object', 'ProgressBar.finish', () => `values must be an object of numbers, got ${values === null ? 'null' : typeof values}`);
     if (this.interactive) this.write('\r\x1b[K');
     this.write(`${this.line(this.total, values)}\n`);
   }

@@ -442,8 +442,10 @@ const rows: Row[] = [
   ['optim.Vocab', 'a repeated token', () => new optim.Vocab(['a', 'a']), 'Vocab', "'a'"],
   ['optim.Vocab', 'fromTokens with an unknown option', () => optim.Vocab.fromTokens(['a'], bad({ min_count: 1 })), 'Vocab.fromTokens', "'min_count'"],
   ['optim.Vocab', 'fromTokens with maxSize -1', () => optim.Vocab.fromTokens(['a'], { maxSize: -1 }), 'Vocab.fromTokens', 'maxSize', '-1'],
+  ['optim.Vocab', 'encode of numbers', () => new optim.Vocab(['a']).encode(bad([1, 2])), 'Vocab.encode', 'token 0', 'number'],
   ['optim.Vocab', 'decode of an id out of range', () => new optim.Vocab(['a']).decode([5]), 'Vocab.decode', 'id 5'],
   ['optim.ProgressBar', 'total -1', () => new optim.ProgressBar({ total: -1 }), 'ProgressBar', 'total', '-1'],
+  ['optim.ProgressBar', 'update past the total', () => new optim.ProgressBar({ total: 2, stream: { write: () => 0 } }).update(3, {}), 'ProgressBar.update', '0..2', '3'],
   ['optim.ProgressBar', 'unknown option', () => new optim.ProgressBar(bad({ total: 1, width: 10 })), 'ProgressBar', "'width'"],
   // ---- optim: training ----
   ['optim.accuracy', 'unknown option', () => optim.accuracy(bad({ ignore_index: 0 })), 'accuracy', "'ignore_index'"],
