@@ -1,6 +1,6 @@
 import { ones, zeros, zerosLike } from '../core/creation.js';
 import { isFloat } from '../core/dtype.js';
-import { TapegradError, asCalledBy, check, checkOptions } from '../core/errors.js';
+import { TapegradError, attribute, check, checkOptions } from '../core/errors.js';
 import { type Generator, defaultGenerator } from '../core/random.js';
 import { fmt, shapeEq } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
@@ -225,7 +225,11 @@ export class Dropout extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    return asCalledBy(`${this.name}.forward`, () => dropout(x, this.p, this.training, this.generator));
+    try {
+      return dropout(x, this.p, this.training, this.generator);
+    } catch (e) {
+      throw attribute(`${this.name}.forward`, e);
+    }
   }
 
   override extraRepr(): string {
@@ -388,7 +392,11 @@ export class Identity extends Module {
  */
 export class ReLU extends Module {
   override forward(x: Tensor): Tensor {
-    return asCalledBy(`${this.name}.forward`, () => relu(x));
+    try {
+      return relu(x);
+    } catch (e) {
+      throw attribute(`${this.name}.forward`, e);
+    }
   }
 }
 
@@ -402,7 +410,11 @@ export class ReLU extends Module {
  */
 export class Tanh extends Module {
   override forward(x: Tensor): Tensor {
-    return asCalledBy(`${this.name}.forward`, () => tanh(x));
+    try {
+      return tanh(x);
+    } catch (e) {
+      throw attribute(`${this.name}.forward`, e);
+    }
   }
 }
 
@@ -416,7 +428,11 @@ export class Tanh extends Module {
  */
 export class Sigmoid extends Module {
   override forward(x: Tensor): Tensor {
-    return asCalledBy(`${this.name}.forward`, () => sigmoid(x));
+    try {
+      return sigmoid(x);
+    } catch (e) {
+      throw attribute(`${this.name}.forward`, e);
+    }
   }
 }
 
@@ -438,7 +454,11 @@ export class LeakyReLU extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    return asCalledBy(`${this.name}.forward`, () => leakyRelu(x, this.negativeSlope));
+    try {
+      return leakyRelu(x, this.negativeSlope);
+    } catch (e) {
+      throw attribute(`${this.name}.forward`, e);
+    }
   }
 
   override extraRepr(): string {
@@ -465,7 +485,11 @@ export class Softplus extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    return asCalledBy(`${this.name}.forward`, () => softplus(x, this.beta));
+    try {
+      return softplus(x, this.beta);
+    } catch (e) {
+      throw attribute(`${this.name}.forward`, e);
+    }
   }
 
   override extraRepr(): string {
@@ -495,7 +519,11 @@ export class Softmax extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    return asCalledBy(`${this.name}.forward`, () => softmax(x, this.dim));
+    try {
+      return softmax(x, this.dim);
+    } catch (e) {
+      throw attribute(`${this.name}.forward`, e);
+    }
   }
 
   override extraRepr(): string {
@@ -520,7 +548,11 @@ export class LogSoftmax extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    return asCalledBy(`${this.name}.forward`, () => logSoftmax(x, this.dim));
+    try {
+      return logSoftmax(x, this.dim);
+    } catch (e) {
+      throw attribute(`${this.name}.forward`, e);
+    }
   }
 
   override extraRepr(): string {
