@@ -66,7 +66,6 @@ export abstract class RecurrentBase<C extends Module & RecurrentCell = Module & 
     const op = this.name;
     check(typeof makeCell === 'function', op, () => `expected a cell factory (inputSize, layer, reverse, opts) => cell, got ${makeCell === null ? 'null' : typeof makeCell}`);
     checkSize(op, 'inputSize', inputSize);
-    checkOptions(op, opts, [...RECURRENT_KEYS, ...extraKeys]);
     const dtype = checkModuleOptions(op, opts, [...RECURRENT_KEYS, ...extraKeys]);
     this.numLayers = checkSize(op, 'numLayers', opts.numLayers ?? 1);
     for (const k of ['bias', 'batchFirst', 'bidirectional'] as const) checkFlag(op, k, opts[k]);
@@ -184,6 +183,7 @@ function rnnNonlinearity(opts: { nonlinearity?: unknown } | undefined): { nonlin
  */
 export class RNN extends RecurrentBase<RNNCell> {
   constructor(inputSize: number, readonly hiddenSize: number, opts: RecurrentOptions & { nonlinearity?: 'tanh' | 'relu' } = {}) {
+    checkSize('RNN', 'hiddenSize', hiddenSize);
     const nl = rnnNonlinearity(opts);
     super((i, _l, _r, o) => new RNNCell(i, hiddenSize, { ...cellOptions(opts, o), ...nl }), inputSize, opts, ['nonlinearity']);
   }
@@ -206,6 +206,7 @@ export class RNN extends RecurrentBase<RNNCell> {
  */
 export class LSTM extends RecurrentBase<LSTMCell> {
   constructor(inputSize: number, readonly hiddenSize: number, opts: RecurrentOptions & { projSize?: number } = {}) {
+    checkSize('LSTM', 'hiddenSize', hiddenSize);
     const proj = checkProjSize('LSTM', opts && typeof opts === 'object' ? opts.projSize : undefined, hiddenSize);
     super((i, _l, _r, o) => new LSTMCell(i, hiddenSize, { ...cellOptions(opts, o), ...(proj ? { projSize: proj } : {}) }), inputSize, opts, ['projSize']);
   }
@@ -227,6 +228,7 @@ export class LSTM extends RecurrentBase<LSTMCell> {
  */
 export class GRU extends RecurrentBase<GRUCell> {
   constructor(inputSize: number, readonly hiddenSize: number, opts: RecurrentOptions = {}) {
+    checkSize('GRU', 'hiddenSize', hiddenSize);
     super((i, _l, _r, o) => new GRUCell(i, hiddenSize, cellOptions(opts, o)), inputSize, opts);
   }
 
@@ -248,6 +250,7 @@ export class GRU extends RecurrentBase<GRUCell> {
  */
 export class PeepholeLSTM extends RecurrentBase<PeepholeLSTMCell> {
   constructor(inputSize: number, readonly hiddenSize: number, opts: RecurrentOptions = {}) {
+    checkSize('PeepholeLSTM', 'hiddenSize', hiddenSize);
     super((i, _l, _r, o) => new PeepholeLSTMCell(i, hiddenSize, cellOptions(opts, o)), inputSize, opts);
   }
 
