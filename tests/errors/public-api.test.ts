@@ -179,12 +179,10 @@ const rows: Row[] = [
   ['Tensor.pow', 'a string', () => x().pow(bad('a')), 'pow', 'string'],
   ['Tensor.maximum', 'null', () => x().maximum(bad(null)), 'maximum', 'null'],
   ['Tensor.minimum', 'shapes that do not broadcast', () => x().minimum(zeros([4])), 'minimum', '[4]'],
-  ['Tensor.neg', 'an int32 tensor stays int32 (no error): negating works', () => T.neg(bad('a')), 'neg', 'string'],
   ['Tensor.exp', 'int32', () => i32().exp(), 'exp', 'int32'],
   ['Tensor.log', 'int32', () => i32().log(), 'log', 'int32'],
   ['Tensor.log1p', 'int32', () => i32().log1p(), 'log1p', 'int32'],
   ['Tensor.sqrt', 'int32', () => i32().sqrt(), 'sqrt', 'int32'],
-  ['Tensor.abs', 'via function: a string', () => T.abs(bad('a')), 'abs', 'string'],
   ['Tensor.sin', 'int32', () => i32().sin(), 'sin', 'int32'],
   ['Tensor.cos', 'int32', () => i32().cos(), 'cos', 'int32'],
   ['Tensor.tanh', 'int32', () => i32().tanh(), 'tanh', 'int32'],
@@ -199,8 +197,6 @@ const rows: Row[] = [
   ['Tensor.le', 'a string', () => x().le(bad('a')), 'le', 'string'],
   ['Tensor.gt', 'a string', () => x().gt(bad('a')), 'gt', 'string'],
   ['Tensor.ge', 'a string', () => x().ge(bad('a')), 'ge', 'string'],
-  ['Tensor.isnan', 'via function: null', () => T.isnan(bad(null)), 'isnan', 'null'],
-  ['Tensor.isfinite', 'via function: null', () => T.isfinite(bad(null)), 'isfinite', 'null'],
   ['Tensor.sum', 'axis out of range', () => x().sum(2), 'sum', 'axis 2'],
   ['Tensor.mean', 'axis 1.5', () => x().mean(1.5), 'mean', '1.5'],
   ['Tensor.max', 'axis out of range', () => x().max(3), 'max', 'axis 3'],
@@ -233,8 +229,6 @@ const rows: Row[] = [
   ['Tensor.softmax', 'int32', () => i32().softmax(), 'softmax', 'int32'],
   ['Tensor.logSoftmax', 'axis out of range', () => x().logSoftmax(3), 'logSoftmax', 'axis 3'],
   ['Tensor.to', 'dtype float16', () => x().to(bad('float16')), 'cast', 'float16'],
-  ['Tensor.detach', 'via function: a number', () => T.detach(bad(1)), 'detach', 'number'],
-  ['Tensor.clone', 'via function: a string', () => T.clone(bad('a')), 'clone', 'string'],
   ['Tensor.item', 'a [2, 3] tensor', () => x().item(), 'item', '[2, 3]'],
   ['Tensor.requiresGrad', 'int32', () => { i32().requiresGrad = true; }, 'requiresGrad', 'int32'],
   ['Tensor.requiresGrad', 'a string', () => { x().requiresGrad = bad('yes'); }, 'requiresGrad', 'yes'],
@@ -287,7 +281,7 @@ const rows: Row[] = [
   ['nn.RNNCell', "nonlinearity 'gelu'", () => new nn.RNNCell(3, 4, { nonlinearity: bad('gelu') }), 'RNNCell', 'gelu'],
   ['nn.PeepholeLSTMCell', 'input of the wrong size', () => new nn.PeepholeLSTMCell(3, 4).forward(randn([1, 5])), 'PeepholeLSTMCell.forward', '[1, 5]', '(N, 3)'],
   ['nn.PeepholeLSTMCell', 'a string input', () => new nn.PeepholeLSTMCell(3, 4).forward(bad('x')), 'PeepholeLSTMCell.forward', 'string'],
-  ['nn.RNNCellBase', 'via GRUCell: float64 generator string', () => new nn.GRUCell(3, 4, { generator: bad(7) }), 'GRUCell', 'Generator', 'number'],
+  ['nn.RNNCellBase', 'via GRUCell: a number for generator', () => new nn.GRUCell(3, 4, { generator: bad(7) }), 'GRUCell', 'Generator', 'number'],
   ['nn.cellForward', 'float64 input to a float32 cell', () => nn.cellForward(new nn.GRUCell(3, 4), randn([1, 3], { dtype: 'float64' })), 'GRUCell.forward', 'float64'],
   ['nn.runRecurrent', 'unknown option', () => nn.runRecurrent('mine', [[new nn.GRUCell(3, 4)]], seq([2, 1, 3]), bad({ reverse: true })), 'mine', "'reverse'"],
   ['nn.runRecurrent', 'no cells', () => nn.runRecurrent('mine', [], seq([2, 1, 3])), 'mine', 'cells'],
@@ -557,8 +551,10 @@ describe('the errors the issue reported', () => {
 });
 
 // Exports with nothing to refuse (no arguments, constants, abstract bases covered through their
-// subclasses), and the checkpoint surface (tested with the checkpoints).
+// subclasses; Tensor methods without arguments, whose bad input could only be the tensor's dtype, which
+// the ops decide), and the checkpoint surface (tested with the checkpoints).
 const EXEMPT = new Set([
+  'Tensor.neg', 'Tensor.abs', 'Tensor.isnan', 'Tensor.isfinite', 'Tensor.detach', 'Tensor.clone',
   'TapegradError', 'Tensor', 'Tensor.constructor', 'Tensor.isLeaf', 'Tensor.size', 'Tensor.ndim', 'Tensor.toArray', 'Tensor.toString',
   'getBackend', 'jsBackend', 'wasmBackend', 'wasmAvailable', 'wasmRelaxedSimd', 'getNumThreads', 'processorCount', 'wasmThreadsReady',
   'isGradEnabled', 'isAnomalyEnabled', 'defaultGenerator', 'nn.Identity', 'nn.Loss',
