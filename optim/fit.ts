@@ -164,7 +164,9 @@ const FIT_KEYS = [
 
 /** Every argument of fit, checked before the first step. */
 function checkFit(op: string, model: unknown, data: unknown, opts: FitOptions<unknown>): void {
-  check(model instanceof Module, op, () => `expected a Module to train, got ${model === null ? 'null' : typeof model}`);
+  const m = model as Partial<Module> | null;
+  check(m instanceof Module || (m !== null && typeof m === 'object' && ['forward', 'train', 'eval', 'stateDict'].every((k) => typeof m[k as keyof Module] === 'function')), op, () =>
+    `expected a Module to train (with forward, train, eval and stateDict), got ${model === null ? 'null' : typeof model}`);
   check(Array.isArray(data) && data.length > 0, op, () => `the training data is empty (got ${Array.isArray(data) ? '0 examples' : data === null ? 'null' : typeof data})`);
   check(opts !== null && typeof opts === 'object', op, () => 'expected options { epochs, optimizer, loss, ... }');
   checkOptions(op, opts, FIT_KEYS);
