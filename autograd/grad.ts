@@ -1,6 +1,6 @@
 import { zerosLike } from '../core/creation.js';
 import { isFloat } from '../core/dtype.js';
-import { TapegradError, check } from '../core/errors.js';
+import { TapegradError, check, checkOptions } from '../core/errors.js';
 import { fmt, shapeEq } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import { reshapeOp } from './ops/shape.js';
@@ -28,6 +28,9 @@ export interface BackwardCallOptions {
  */
 export function backward(root: Tensor, seed?: Tensor, opts: BackwardCallOptions = {}): void {
   check(root instanceof Tensor, 'backward', () => 'expected a Tensor');
+  checkOptions('backward', opts, ['retainGraph', 'createGraph']);
+  for (const k of ['retainGraph', 'createGraph'] as const)
+    check(opts[k] === undefined || typeof opts[k] === 'boolean', 'backward', () => `${k} must be a boolean, got ${String(opts[k])}`);
   check(root.requiresGrad, 'backward', () =>
     `the tensor (shape ${fmt(root.shape)}) does not require grad: no input of the ops that made it has requiresGrad (or it was made under noGrad)`,
   );
@@ -128,6 +131,16 @@ function scalarOut(op: string, out: unknown, hasAux: boolean): [Tensor, unknown]
   return [y, aux];
 }
 
+/** The checks grad and valueAndGrad make when they are called (not when the result is). */
+function checkGradArgs(op: string, f: unknown, opts: GradOptions): void {
+  check(typeof f === 'function', op, () => `expected a function to differentiate, got ${f === null ? 'null' : typeof f}`);
+  checkOptions(op, opts, ['argnums', 'hasAux']);
+  const a = opts.argnums;
+  check(a === undefined || Number.isInteger(a) || (Array.isArray(a) && a.length > 0 && a.every(Number.isInteger)), op, () =>
+    `argnums must be an integer or a non-empty array of integers, got ${JSON.stringify(a) ?? String(a)}`);
+  check(opts.hasAux === undefined || typeof opts.hasAux === 'boolean', op, () => `hasAux must be a boolean, got ${String(opts.hasAux)}`);
+}
+
 function valueAndGradImpl(op: string, f: (...args: any[]) => unknown, opts: GradOptions, args: unknown[]): [unknown, unknown] {
   const argnums = opts.argnums ?? 0;
   const nums = typeof argnums === 'number' ? [argnums] : [...argnums];
@@ -154,6 +167,7 @@ function valueAndGradImpl(op: string, f: (...args: any[]) => unknown, opts: Grad
  * @category Autograd
  */
 export function grad<A extends unknown[]>(f: (...args: A) => unknown, opts: GradOptions = {}): (...args: A) => any {
+  checkGradArgs('grad', f, opts);
   return (...args: A) => valueAndGradImpl('grad', f, opts, args)[1];
 }
 
@@ -166,6 +180,7 @@ export function grad<A extends unknown[]>(f: (...args: A) => unknown, opts: Grad
  * @category Autograd
  */
 export function valueAndGrad<A extends unknown[]>(f: (...args: A) => unknown, opts: GradOptions = {}): (...args: A) => [any, any] {
+  checkGradArgs('valueAndGrad', f, opts);
   return (...args: A) => valueAndGradImpl('valueAndGrad', f, opts, args);
 }
 
@@ -180,6 +195,7 @@ export function valueAndGrad<A extends unknown[]>(f: (...args: A) => unknown, op
  * @category Autograd
  */
 export function vjp<A extends Tree[], Y extends Tree>(f: (...args: A) => Y, ...args: A): [Y, (cotangent: Y) => A] {
+  check(typeof f === 'function', 'vjp', () => `expected a function to differentiate, got ${f === null ? 'null' : typeof f}`);
   const w = wrapArgs('vjp', args, args.map((_, i) => i));
   const y = withActive(w, () => f(...(w.args as A)));
   const { leaves: outs, paths } = flattenTree(y, (path, v) => {

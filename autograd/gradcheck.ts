@@ -1,5 +1,5 @@
 import { randn } from '../core/creation.js';
-import { TapegradError, check } from '../core/errors.js';
+import { TapegradError, check, checkOptions } from '../core/errors.js';
 import { Generator } from '../core/random.js';
 import { fmt, stridesOf } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
@@ -55,7 +55,7 @@ function unravel(flat: number, shape: readonly number[]): number[] {
 }
 
 function checkInputs(op: string, inputs: readonly Tensor[]): void {
-  check(Array.isArray(inputs), op, () => 'inputs must be an array of tensors');
+  check(Array.isArray(inputs) && inputs.length > 0, op, () => `inputs must be a non-empty array of tensors, got ${Array.isArray(inputs) ? 'an empty array' : typeof inputs}`);
   inputs.forEach((x, i) => {
     check(x instanceof Tensor, op, () => `input ${i} is not a Tensor`);
     check(x.dtype !== 'float32', op, () =>
@@ -80,11 +80,29 @@ function checkInputs(op: string, inputs: readonly Tensor[]): void {
  * @category Gradient checking
  */
 export function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): GradcheckReport {
-  const op = 'gradcheck';
+  checkCall('gradcheck', f, inputs, opts, GRADCHECK_KEYS);
+  return check1('gradcheck', f, inputs, opts);
+}
+
+const GRADCHECK_KEYS = ['eps', 'atol', 'rtol', 'raise'];
+
+/** The checks of gradcheck and gradgradcheck, under the name of the one called. */
+function checkCall(op: string, f: unknown, inputs: readonly Tensor[], opts: GradcheckOptions, keys: readonly string[]): void {
+  check(typeof f === 'function', op, () => `expected a function to check, got ${f === null ? 'null' : typeof f}`);
+  checkOptions(op, opts, keys);
+  check(opts.eps === undefined || (typeof opts.eps === 'number' && opts.eps > 0 && Number.isFinite(opts.eps)), op, () =>
+    `eps must be a finite number > 0, got ${String(opts.eps)}`);
+  for (const k of ['atol', 'rtol'] as const)
+    check(opts[k] === undefined || (typeof opts[k] === 'number' && opts[k] >= 0 && Number.isFinite(opts[k])), op, () =>
+      `${k} must be a finite number >= 0, got ${String(opts[k])}`);
+  check(opts.raise === undefined || typeof opts.raise === 'boolean', op, () => `raise must be a boolean, got ${String(opts.raise)}`);
+  checkInputs(op, inputs);
+}
+
+function check1(op: string, f: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions): GradcheckReport {
   const eps = opts.eps ?? 1e-6;
   const atol = opts.atol ?? 1e-5;
   const rtol = opts.rtol ?? 1e-3;
-  checkInputs(op, inputs);
   const consts = inputs.map((x) => new Tensor(x.data, x.shape, x.dtype));
   const floatIdx = consts.flatMap((x, i) => (x.dtype === 'float64' ? [i] : []));
   const call = (xs: Tensor[]): Tensor => {
@@ -152,15 +170,16 @@ export function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: readonly Tenso
         .map((r) => {
           const w = r.worst!;
           return (
-            `gradcheck failed for input ${r.index} (shape ${fmt(r.shape)}): d output${fmt(w.output)} / d input${fmt(w.input)} ` +
+            `failed for input ${r.index} (shape ${fmt(r.shape)}): d output${fmt(w.output)} / d input${fmt(w.input)} ` +
             `is ${w.analytical} analytically but ${w.numerical} numerically (max abs error ${r.maxAbsError.toExponential(3)}, ` +
             `max rel error ${r.maxRelError.toExponential(3)}; tolerance ${atol} + ${rtol}·|numerical|, eps ${eps})`
           );
         })
         .join('\n')
-    : `gradcheck passed for ${reports.length} input(s): max abs error ${Math.max(0, ...reports.map((r) => r.maxAbsError)).toExponential(3)}`;
+    : `passed for ${reports.length} input(s): max abs error ${Math.max(0, ...reports.map((r) => r.maxAbsError)).toExponential(3)}`;
+  // The report's message reads on its own ('gradcheck failed for ...'); a raised error's prefix names the check.
   if (failed.length && opts.raise) throw new TapegradError(op, message);
-  return { ok: failed.length === 0, inputs: reports, message };
+  return { ok: failed.length === 0, inputs: reports, message: `${op} ${message}` };
 }
 
 /**
@@ -177,7 +196,8 @@ export function gradgradcheck(
   inputs: readonly Tensor[],
   opts: GradcheckOptions & { seed?: number } = {},
 ): GradcheckReport {
-  checkInputs('gradgradcheck', inputs);
+  checkCall('gradgradcheck', f, inputs, opts, [...GRADCHECK_KEYS, 'seed']);
+  check(opts.seed === undefined || Number.isSafeInteger(opts.seed), 'gradgradcheck', () => `seed must be a safe integer, got ${String(opts.seed)}`);
   const y = noGrad(() => f(...inputs));
   const v = randn([...y.shape], { dtype: 'float64', generator: new Generator(opts.seed ?? 0) });
   const floatIdx = inputs.flatMap((x, i) => (x.dtype === 'float64' ? [i] : []));
@@ -191,5 +211,6 @@ export function gradgradcheck(
     }, ...floatIdx.map((i) => xs[i]!));
     return concat(pullback(cot).map((g) => reshape(g, [-1])));
   };
-  return gradcheck(backwardFn, [...inputs, v], opts);
+  const { seed: _, ...rest } = opts;
+  return check1('gradgradcheck', backwardFn, [...inputs, v], rest);
 }

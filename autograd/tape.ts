@@ -1,5 +1,5 @@
 import { type TypedArray, recycle, trackAllocations } from '../core/dtype.js';
-import { TapegradError } from '../core/errors.js';
+import { TapegradError, check } from '../core/errors.js';
 import { getBackend } from '../core/kernels/index.js';
 import { fmt, shapeEq } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
@@ -125,6 +125,19 @@ function record(name: string, vjp: Node['vjp'], inputs: readonly Tensor[], param
   }
 }
 
+/** An op declaration needs a non-empty name (the one its errors carry), a forward and a VJP. */
+function checkDef(op: string, def: unknown): void {
+  check(typeof def === 'object' && def !== null, op, () => `expected a declaration { name, forward, vjp }, got ${def === null ? 'null' : typeof def}`);
+  const d = def as Record<string, unknown>;
+  check(typeof d.name === 'string' && d.name.length > 0, op, () => `name must be a non-empty string, got ${typeof d.name === 'string' ? "''" : typeof d.name}`);
+  for (const k of ['forward', 'vjp'])
+    check(typeof d[k] === 'function', op, () => `'${d.name}' needs a ${k} function, got ${d[k] === null ? 'null' : typeof d[k]}`);
+}
+
+function checkFn(op: string, fn: unknown): void {
+  check(typeof fn === 'function', op, () => `expected a function to run, got ${fn === null ? 'null' : typeof fn}`);
+}
+
 let nextId = 0;
 let gradEnabled = true;
 let anomaly = false;
@@ -144,6 +157,7 @@ let anomaly = false;
  * @category Autograd
  */
 export function defineOp<I extends readonly Tensor[], P = undefined>(def: OpDef<I, P>): Primitive<I, P> {
+  checkDef('defineOp', def);
   const vjp: Node['vjp'] = (gs, n) =>
     def.vjp(gs[0]!, { inputs: n.inputs as unknown as I, output: n.outputs[0]!, params: n.params as P, needs: n.needs });
   const apply = (inputs: I, params?: P): Tensor => {
@@ -172,6 +186,7 @@ export function defineOp<I extends readonly Tensor[], P = undefined>(def: OpDef<
  * @category Autograd
  */
 export function defineMultiOp<I extends readonly Tensor[], P = undefined>(def: MultiOpDef<I, P>): MultiPrimitive<I, P> {
+  checkDef('defineMultiOp', def);
   const vjp: Node['vjp'] = (gs, n) =>
     def.vjp(gs, { inputs: n.inputs as unknown as I, outputs: n.outputs, params: n.params as P, needs: n.needs });
   const apply = (inputs: I, params: P): Tensor[] => {
@@ -214,6 +229,7 @@ export function withGradMode<T>(on: boolean, fn: () => T): T {
  * @category Autograd
  */
 export function noGrad<T>(fn: () => T): T {
+  checkFn('noGrad', fn);
   return withGradMode(false, fn);
 }
 
@@ -226,6 +242,7 @@ export function noGrad<T>(fn: () => T): T {
  * @category Autograd
  */
 export function enableGrad<T>(fn: () => T): T {
+  checkFn('enableGrad', fn);
   return withGradMode(true, fn);
 }
 
@@ -239,6 +256,7 @@ export function enableGrad<T>(fn: () => T): T {
  * @category Autograd
  */
 export function setDetectAnomaly(on: boolean): void {
+  check(typeof on === 'boolean', 'setDetectAnomaly', () => `expected true or false, got ${String(on)}`);
   anomaly = on;
 }
 

@@ -1,5 +1,5 @@
 import { type DType, type TypedArray, allocate, dtypeOfArray, isDType } from './dtype.js';
-import { TapegradError, check } from './errors.js';
+import { TapegradError, check, checkOptions } from './errors.js';
 import { Generator, defaultGenerator } from './random.js';
 import { type Shape, checkShape, fmt, sizeOf } from './shape.js';
 import { type NestedArray, Tensor } from './tensor.js';
@@ -16,6 +16,44 @@ export interface CreateOptions {
 export interface RandomOptions extends CreateOptions {
   /** The generator to draw from; the global one ({@link manualSeed}) when absent. */
   generator?: Generator;
+}
+
+const CREATE_KEYS = ['dtype', 'requiresGrad'] as const;
+const RANDOM_KEYS = ['dtype', 'requiresGrad', 'generator'] as const;
+
+/**
+ * The most elements one tensor may hold: 2^31 - 1 (8 GB of float32), the bound of every index the kernels
+ * use. A larger request is refused by name before anything is allocated.
+ */
+const MAX_ELEMENTS = 2 ** 31 - 1;
+
+/** @internal Refuses a tensor of `n` elements that no engine can allocate, naming `op` and the size. */
+export function checkNumel(op: string, n: number, what: () => string): void {
+  check(n <= MAX_ELEMENTS, op, () =>
+    `${what()} would hold ${n.toExponential(3)} elements; a tensor holds at most 2^31 - 1 = ${MAX_ELEMENTS}`);
+}
+
+function checkCreate(op: string, opts: unknown, keys: readonly string[]): void {
+  checkOptions(op, opts, keys);
+  const o = opts as { requiresGrad?: unknown; generator?: unknown };
+  check(o.requiresGrad === undefined || typeof o.requiresGrad === 'boolean', op, () => `requiresGrad must be a boolean, got ${String(o.requiresGrad)}`);
+  check(o.generator === undefined || o.generator instanceof Generator, op, () =>
+    `generator must be a Generator (new Generator(seed)), got ${o.generator === null ? 'null' : typeof o.generator}`);
+}
+
+function checkShapeSize(op: string, shape: readonly number[]): void {
+  checkShape(op, shape);
+  checkNumel(op, sizeOf(shape), () => `shape ${fmt(shape)}`);
+}
+
+function checkNumber(op: string, name: string, v: unknown): number {
+  check(typeof v === 'number', op, () => `${name} must be a number, got ${v === null ? 'null' : typeof v}`);
+  return v;
+}
+
+function checkTensor(op: string, t: unknown): Tensor {
+  check(t instanceof Tensor, op, () => `expected a Tensor, got ${t === null ? 'null' : Array.isArray(t) ? 'an array' : typeof t}`);
+  return t;
 }
 
 function checkDType(op: string, dtype: unknown): DType {
@@ -57,12 +95,13 @@ export function tensor(
   opts: CreateOptions & { shape?: readonly number[] } = {},
 ): Tensor {
   const op = 'tensor';
+  checkCreate(op, opts, [...CREATE_KEYS, 'shape']);
   const arrDType = dtypeOfArray(values);
   const dtype = checkDType(op, opts.dtype ?? arrDType ?? 'float32');
   if (arrDType !== undefined) {
     const src = values as TypedArray;
     const shape = opts.shape ?? [src.length];
-    checkShape(op, shape);
+    checkShapeSize(op, shape);
     check(sizeOf(shape) === src.length, op, () => `shape ${fmt(shape)} needs ${sizeOf(shape)} elements, the array has ${src.length}`);
     return make(fillFrom(op, dtype, src.length, (i) => src[i]!), shape, dtype, opts.requiresGrad);
   }
@@ -86,7 +125,7 @@ export function tensor(
   };
   walk(values, 0, '');
   const finalShape = opts.shape ?? shape;
-  checkShape(op, finalShape);
+  checkShapeSize(op, finalShape);
   check(sizeOf(finalShape) === flat.length, op, () => `shape ${fmt(finalShape)} needs ${sizeOf(finalShape)} elements, got ${flat.length}`);
   return make(fillFrom(op, dtype, flat.length, (i) => flat[i]!), finalShape, dtype, opts.requiresGrad);
 }
@@ -100,9 +139,16 @@ export function tensor(
  * @category Tensors
  */
 export function full(shape: readonly number[], value: number, opts: CreateOptions = {}): Tensor {
-  checkShape('full', shape);
-  const dtype = checkDType('full', opts.dtype ?? 'float32');
-  return make(fillFrom('full', dtype, sizeOf(shape), () => value), shape, dtype, opts.requiresGrad);
+  checkNumber('full', 'value', value);
+  return filled('full', shape, value, opts);
+}
+
+/** full, zeros, ones and their -Like forms, each checking its arguments under its own name. */
+function filled(op: string, shape: readonly number[], value: number, opts: CreateOptions): Tensor {
+  checkCreate(op, opts, CREATE_KEYS);
+  checkShapeSize(op, shape);
+  const dtype = checkDType(op, opts.dtype ?? 'float32');
+  return make(fillFrom(op, dtype, sizeOf(shape), () => value), shape, dtype, opts.requiresGrad);
 }
 
 /**
@@ -114,7 +160,7 @@ export function full(shape: readonly number[], value: number, opts: CreateOption
  * @category Tensors
  */
 export function zeros(shape: readonly number[], opts: CreateOptions = {}): Tensor {
-  return full(shape, 0, opts);
+  return filled('zeros', shape, 0, opts);
 }
 
 /**
@@ -126,7 +172,7 @@ export function zeros(shape: readonly number[], opts: CreateOptions = {}): Tenso
  * @category Tensors
  */
 export function ones(shape: readonly number[], opts: CreateOptions = {}): Tensor {
-  return full(shape, 1, opts);
+  return filled('ones', shape, 1, opts);
 }
 
 /**
@@ -138,7 +184,9 @@ export function ones(shape: readonly number[], opts: CreateOptions = {}): Tensor
  * @category Tensors
  */
 export function zerosLike(t: Tensor, opts: CreateOptions = {}): Tensor {
-  return full(t.shape, 0, { dtype: t.dtype, ...opts });
+  checkTensor('zerosLike', t);
+  checkCreate('zerosLike', opts, CREATE_KEYS);
+  return filled('zerosLike', t.shape, 0, { dtype: t.dtype, ...opts });
 }
 
 /**
@@ -150,7 +198,9 @@ export function zerosLike(t: Tensor, opts: CreateOptions = {}): Tensor {
  * @category Tensors
  */
 export function onesLike(t: Tensor, opts: CreateOptions = {}): Tensor {
-  return full(t.shape, 1, { dtype: t.dtype, ...opts });
+  checkTensor('onesLike', t);
+  checkCreate('onesLike', opts, CREATE_KEYS);
+  return filled('onesLike', t.shape, 1, { dtype: t.dtype, ...opts });
 }
 
 /**
@@ -163,10 +213,13 @@ export function onesLike(t: Tensor, opts: CreateOptions = {}): Tensor {
  * @category Tensors
  */
 export function arange(start: number, end?: number, step = 1, opts: CreateOptions = {}): Tensor {
+  checkCreate('arange', opts, CREATE_KEYS);
   if (end === undefined) [start, end] = [0, start];
-  check(step !== 0 && Number.isFinite(step), 'arange', () => `step must be finite and non-zero, got ${step}`);
-  check(Number.isFinite(start) && Number.isFinite(end), 'arange', () => `start and end must be finite, got ${start} and ${end}`);
+  check(typeof step === 'number' && step !== 0 && Number.isFinite(step), 'arange', () => `step must be finite and non-zero, got ${String(step)}`);
+  check(typeof start === 'number' && typeof end === 'number' && Number.isFinite(start) && Number.isFinite(end), 'arange', () =>
+    `start and end must be finite numbers, got ${String(start)} and ${String(end)}`);
   const n = Math.max(0, Math.ceil((end - start) / step));
+  checkNumel('arange', n, () => `arange(${start}, ${end}, ${step})`);
   const dtype = checkDType('arange', opts.dtype ?? 'float32');
   const s = start;
   return make(fillFrom('arange', dtype, n, (i) => s + i * step), [n], dtype, opts.requiresGrad);
@@ -181,7 +234,11 @@ export function arange(start: number, end?: number, step = 1, opts: CreateOption
  * @category Tensors
  */
 export function linspace(start: number, end: number, steps: number, opts: CreateOptions = {}): Tensor {
-  check(Number.isInteger(steps) && steps >= 0, 'linspace', () => `steps must be a non-negative integer, got ${steps}`);
+  checkCreate('linspace', opts, CREATE_KEYS);
+  check(typeof start === 'number' && typeof end === 'number' && Number.isFinite(start) && Number.isFinite(end), 'linspace', () =>
+    `start and end must be finite numbers, got ${String(start)} and ${String(end)}`);
+  check(Number.isInteger(steps) && steps >= 0, 'linspace', () => `steps must be a non-negative integer, got ${String(steps)}`);
+  checkNumel('linspace', steps, () => `linspace with steps = ${steps}`);
   const dtype = checkDType('linspace', opts.dtype ?? 'float32');
   check(dtype !== 'int32', 'linspace', () => 'dtype must be a float dtype');
   const h = steps > 1 ? (end - start) / (steps - 1) : 0;
@@ -199,13 +256,15 @@ export function linspace(start: number, end: number, steps: number, opts: Create
  * @category Tensors
  */
 export function eye(n: number, m = n, opts: CreateOptions = {}): Tensor {
-  checkShape('eye', [n, m]);
+  checkCreate('eye', opts, CREATE_KEYS);
+  checkShapeSize('eye', [n, m]);
   const dtype = checkDType('eye', opts.dtype ?? 'float32');
   return make(fillFrom('eye', dtype, n * m, (i) => (Math.floor(i / m) === i % m ? 1 : 0)), [n, m], dtype, opts.requiresGrad);
 }
 
 function randomFloat(op: string, shape: readonly number[], opts: RandomOptions, draw: (g: Generator, f64: boolean) => number): Tensor {
-  checkShape(op, shape);
+  checkCreate(op, opts, RANDOM_KEYS);
+  checkShapeSize(op, shape);
   const dtype = checkDType(op, opts.dtype ?? 'float32');
   check(dtype !== 'int32', op, () => `dtype must be a float dtype, got int32 (use randint for integers)`);
   const g = opts.generator ?? defaultGenerator();
@@ -234,7 +293,7 @@ export function rand(shape: readonly number[], opts: RandomOptions = {}): Tensor
  * @category Random
  */
 export function uniform(shape: readonly number[], low = 0, high = 1, opts: RandomOptions = {}): Tensor {
-  check(Number.isFinite(low) && Number.isFinite(high) && low <= high, 'uniform', () => `expected finite low <= high, got low=${low}, high=${high}`);
+  check(Number.isFinite(low) && Number.isFinite(high) && low <= high, 'uniform', () => `expected finite low <= high, got low=${String(low)}, high=${String(high)}`);
   return randomFloat('uniform', shape, opts, (g, f64) => low + (high - low) * (f64 ? g.nextFloat64() : g.nextFloat32()));
 }
 
@@ -259,10 +318,11 @@ export function randn(shape: readonly number[], opts: RandomOptions = {}): Tenso
  * @category Random
  */
 export function randint(low: number, high: number, shape: readonly number[], opts: RandomOptions = {}): Tensor {
+  checkCreate('randint', opts, RANDOM_KEYS);
   check(Number.isInteger(low) && Number.isInteger(high) && low < high && high - low <= 4294967296, 'randint', () =>
-    `expected integers low < high, got low=${low}, high=${high}`,
+    `expected integers low < high (at most 2^32 apart), got low=${String(low)}, high=${String(high)}`,
   );
-  checkShape('randint', shape);
+  checkShapeSize('randint', shape);
   const dtype = checkDType('randint', opts.dtype ?? 'int32');
   const g = opts.generator ?? defaultGenerator();
   const n = high - low;

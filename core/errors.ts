@@ -33,3 +33,25 @@ export function checkOptions(op: string, opts: unknown, known: readonly string[]
   for (const key of Object.keys(opts))
     check(known.includes(key), op, () => `unknown option '${key}' (${op} takes ${known.length ? known.join(', ') : 'no options'})`);
 }
+
+/**
+ * @internal Runs `f` on behalf of the public function or layer `op` (as `'LSTM.forward'`): a
+ * {@link TapegradError} raised by an op it calls is re-raised naming `op`, keeping the inner op and its
+ * message (`LSTM.forward: linear: dtype mismatch ...`) and the original as `cause`. Errors that already
+ * name `op` and errors of other kinds pass unchanged. Costs one try block.
+ */
+export function asCalledBy<T>(op: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw attribute(op, e);
+  }
+}
+
+/** @internal The error `e` re-attributed to `op` (see {@link asCalledBy}). */
+export function attribute(op: string, e: unknown): unknown {
+  if (!(e instanceof TapegradError) || e.op === op) return e;
+  const out = new TapegradError(op, e.message);
+  Object.defineProperty(out, 'cause', { value: e, enumerable: false });
+  return out;
+}

@@ -30,7 +30,7 @@ export function shapeEq(a: Shape, b: Shape): boolean {
 
 /** @internal `[2, 3]` as text, for error messages. */
 export function fmt(shape: Shape): string {
-  return `[${shape.join(', ')}]`;
+  return `[${shape.map(String).join(', ')}]`;
 }
 
 /** @internal Validates a user-given shape. */

@@ -73,6 +73,7 @@ export class Tensor {
     return this._requiresGrad;
   }
   set requiresGrad(v: boolean) {
+    if (typeof v !== 'boolean') throw new TapegradError('requiresGrad', `expected true or false, got ${String(v)}`);
     if (v && !isFloat(this.dtype))
       throw new TapegradError('requiresGrad', `only float tensors can require gradients, got ${this.dtype}`);
     if (this.node !== null && !v)

@@ -1,12 +1,13 @@
 import { uniform } from '../core/creation.js';
 import type { DType } from '../core/dtype.js';
-import { check } from '../core/errors.js';
+import { asCalledBy, check, checkOptions } from '../core/errors.js';
 import type { Generator } from '../core/random.js';
 import { fmt } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { zeros } from '../core/creation.js';
 import { squeeze, unsqueeze } from '../autograd/ops/shape.js';
-import { Module, type ModuleOptions, checkSize } from './module.js';
+import { Module, type ModuleOptions, checkFlag, checkModuleOptions, checkSize } from './module.js';
+import { Tensor as TensorClass } from '../core/tensor.js';
 
 /**
  * The contract of a recurrent cell: what the sequence runner needs to lift it to multi-layer,
@@ -70,6 +71,9 @@ export interface RecurrentCell {
  * @category Recurrent
  */
 export function rnnInit(hiddenSize: number, opts: { dtype?: DType; generator?: Generator } = {}): (shape: number[]) => Tensor {
+  checkSize('rnnInit', 'hiddenSize', hiddenSize);
+  // A cell hands rnnInit its whole option bag: only dtype and generator are read here, and checked.
+  checkModuleOptions('rnnInit', opts, Object.keys(opts ?? {}));
   const k = 1 / Math.sqrt(hiddenSize);
   return (shape) => uniform(shape, -k, k, { dtype: opts.dtype ?? 'float32', ...(opts.generator ? { generator: opts.generator } : {}) });
 }
@@ -84,25 +88,55 @@ export function rnnInit(hiddenSize: number, opts: { dtype?: DType; generator?: G
  * @category Recurrent
  */
 export function cellForward(cell: RecurrentCell & { readonly name: string }, x: Tensor, state?: readonly Tensor[]): Tensor[] {
-  const op = cell.name;
+  const op = `${cell.name}.forward`;
+  check(x instanceof TensorClass, op, () => `expected a Tensor input, got ${x === null ? 'null' : Array.isArray(x) ? 'an array (wrap it with tensor(...))' : typeof x}`);
   const unbatched = x.ndim === 1;
   check((x.ndim === 1 || x.ndim === 2) && x.shape[x.ndim - 1] === cell.inputSize, op, () =>
     `expected input of shape (N, ${cell.inputSize}) or (${cell.inputSize}), got ${fmt(x.shape)}`,
+  );
+  const dtype = cellDType(cell);
+  check(x.dtype === (dtype ?? x.dtype) && x.dtype !== 'int32', op, () =>
+    `expected a ${dtype ?? 'float'} input (the cell's dtype), got ${x.dtype} ${fmt(x.shape)}` +
+    (x.dtype === 'int32' ? `; convert it with .to('${dtype ?? 'float32'}')` : `; convert it with .to('${dtype}') or make the cell with { dtype: '${x.dtype}' }`),
   );
   const xb = unbatched ? unsqueeze(x, 0) : x;
   const n = xb.shape[0]!;
   const sizes = cell.stateSizes;
   const given = state ?? sizes.map((s) => zeros(unbatched ? [s] : [n, s], { dtype: x.dtype }));
-  check(given.length === sizes.length, op, () => `expected a state of ${sizes.length} tensor(s), got ${given.length}`);
+  check(Array.isArray(given) && given.length === sizes.length, op, () => stateCountMessage(sizes.length, given, ''));
   const states = given.map((s, i) => {
+    check(s instanceof TensorClass, op, () => `state ${i} (${stateNames(sizes.length, '')[i]}) is ${s === null ? 'null' : typeof s}, not a Tensor`);
     const want = unbatched ? [sizes[i]!] : [n, sizes[i]!];
     check(s.ndim === want.length && s.shape.every((d, k) => d === want[k]) && s.dtype === x.dtype, op, () =>
       `state ${i} must be ${x.dtype} ${fmt(want)} for input ${fmt(x.shape)}, got ${s.dtype} ${fmt(s.shape)}`,
     );
     return unbatched ? unsqueeze(s, 0) : s;
   });
-  const next = cell.step(xb, states);
+  const next = asCalledBy(op, () => cell.step(xb, states));
   return unbatched ? next.map((s) => squeeze(s, 0)) : next;
+}
+
+/** @internal The dtype of a cell's parameters (undefined for a cell without any). */
+export function cellDType(cell: RecurrentCell): 'float32' | 'float64' | undefined {
+  const c = cell as { dtype?: unknown; parameters?: () => Tensor[] };
+  if (c.dtype === 'float32' || c.dtype === 'float64') return c.dtype;
+  return c.parameters?.()[0]?.dtype as 'float32' | 'float64' | undefined;
+}
+
+/** @internal The names of the state's tensors in messages: h, c for an LSTM, state 0, 1, ... beyond. */
+export function stateNames(n: number, suffix: string): string[] {
+  return n === 1 ? [`h${suffix}`] : n === 2 ? [`h${suffix}`, `c${suffix}`] : Array.from({ length: n }, (_, i) => `s${i}${suffix}`);
+}
+
+/** @internal Explains a state given as the wrong container or with the wrong number of tensors. */
+export function stateCountMessage(n: number, given: unknown, suffix: string): string {
+  const names = stateNames(n, suffix);
+  const got = given instanceof TensorClass
+    ? 'a single Tensor'
+    : Array.isArray(given)
+      ? `${given.length} tensor(s)${given.length < n ? ` (${names.slice(given.length).join(', ')} missing)` : ''}`
+      : given === null ? 'null' : typeof given;
+  return `expected the state as an array [${names.join(', ')}] of ${n} tensor(s), got ${got}`;
 }
 
 /** Options of the built-in cells. @category Recurrent */
@@ -126,6 +160,8 @@ export interface CellOptions extends ModuleOptions {
  * @category Recurrent
  */
 export abstract class RNNCellBase extends Module implements RecurrentCell {
+  /** The dtype of the cell's parameters (and of the inputs and states it takes). */
+  readonly dtype: 'float32' | 'float64';
   /** Draws a new parameter of the given shape with this cell's initialisation. */
   protected readonly init: (shape: number[]) => Tensor;
 
@@ -136,10 +172,15 @@ export abstract class RNNCellBase extends Module implements RecurrentCell {
     readonly stateSizes: readonly number[],
     opts: CellOptions = {},
     hiddenInputSize = hiddenSize,
+    optionKeys?: readonly string[],
   ) {
     super();
     checkSize(this.name, 'inputSize', inputSize);
     checkSize(this.name, 'hiddenSize', hiddenSize);
+    // With optionKeys (the built-in cells), an unknown option is refused; a subclass may take its own.
+    if (optionKeys) checkOptions(this.name, opts, ['dtype', 'generator', 'bias', ...optionKeys]);
+    this.dtype = checkModuleOptions(this.name, opts, Object.keys(opts ?? {}));
+    checkFlag(this.name, 'bias', opts.bias);
     this.init = rnnInit(hiddenSize, opts);
     const bias = opts.bias ?? true;
     this.registerParameter('weight_ih', this.init([gates * hiddenSize, inputSize]));

@@ -4,8 +4,8 @@
  * from the global generator when absent, so a seed fixes every value.
  */
 import { isFloat } from '../core/dtype.js';
-import { TapegradError, check } from '../core/errors.js';
-import { type Generator, defaultGenerator } from '../core/random.js';
+import { TapegradError, asCalledBy, check, checkOptions } from '../core/errors.js';
+import { Generator, defaultGenerator } from '../core/random.js';
 import { fmt } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 
@@ -32,6 +32,16 @@ export interface KaimingOptions extends InitOptions {
 
 const LINEAR_LIKE = new Set(['linear', 'conv1d', 'conv2d', 'conv3d', 'convTranspose1d', 'convTranspose2d', 'convTranspose3d', 'sigmoid']);
 const KNOWN = [...LINEAR_LIKE, 'tanh', 'relu', 'leakyRelu', 'selu'];
+
+/** The generator of an initialiser's option bag (checked: known keys, a Generator), or the global one. */
+function generatorOf(op: string, opts: unknown, keys: readonly string[] = ['generator']): Generator {
+  checkOptions(op, opts, keys);
+  const g = (opts as InitOptions | undefined)?.generator;
+  check(g === undefined || g instanceof Generator, op, () => `generator must be a Generator (new Generator(seed)), got ${g === null ? 'null' : typeof g}`);
+  return g ?? defaultGenerator();
+}
+
+const KAIMING_KEYS = ['generator', 'a', 'mode', 'nonlinearity'];
 
 /** The tensor an initialiser may write into: a float leaf. */
 function target(op: string, t: unknown): Tensor {
@@ -76,7 +86,7 @@ export function uniform(t: Tensor, a = 0, b = 1, opts: InitOptions = {}): Tensor
   finite(op, 'a', a);
   finite(op, 'b', b);
   check(a <= b, op, () => `expected a <= b, got a=${a}, b=${b}`);
-  return drawUniform(t, a, b, opts.generator ?? defaultGenerator());
+  return drawUniform(t, a, b, generatorOf(op, opts));
 }
 
 /**
@@ -93,7 +103,7 @@ export function normal(t: Tensor, mean = 0, std = 1, opts: InitOptions = {}): Te
   finite(op, 'mean', mean);
   finite(op, 'std', std);
   check(std >= 0, op, () => `std must be >= 0, got ${std}`);
-  return drawNormal(t, mean, std, opts.generator ?? defaultGenerator());
+  return drawNormal(t, mean, std, generatorOf(op, opts));
 }
 
 /**
@@ -199,8 +209,9 @@ function xavierStd(op: string, t: Tensor, gain: number): number {
  * @category Init
  */
 export function xavierUniform(t: Tensor, gain = 1, opts: InitOptions = {}): Tensor {
-  const bound = Math.sqrt(3) * xavierStd('init.xavierUniform', t, gain);
-  return drawUniform(t, -bound, bound, opts.generator ?? defaultGenerator());
+  const op = 'init.xavierUniform';
+  const bound = Math.sqrt(3) * xavierStd(op, t, gain);
+  return drawUniform(t, -bound, bound, generatorOf(op, opts));
 }
 
 /**
@@ -212,19 +223,21 @@ export function xavierUniform(t: Tensor, gain = 1, opts: InitOptions = {}): Tens
  * @category Init
  */
 export function xavierNormal(t: Tensor, gain = 1, opts: InitOptions = {}): Tensor {
-  const std = xavierStd('init.xavierNormal', t, gain);
-  return drawNormal(t, 0, std, opts.generator ?? defaultGenerator());
+  const op = 'init.xavierNormal';
+  const std = xavierStd(op, t, gain);
+  return drawNormal(t, 0, std, generatorOf(op, opts));
 }
 
 /** The standard deviation of He initialisation, or undefined for an empty tensor (left as it is). */
 function kaimingStd(op: string, t: Tensor, opts: KaimingOptions): number | undefined {
   target(op, t);
+  generatorOf(op, opts, KAIMING_KEYS);
   const mode = opts.mode ?? 'fanIn';
   check(mode === 'fanIn' || mode === 'fanOut', op, () => `mode must be 'fanIn' or 'fanOut', got ${String(mode)}`);
   const a = finite(op, 'a', opts.a ?? 0);
   const [fanIn, fanOut] = fans(op, t);
   if (t.size === 0) return undefined;
-  const gain = calculateGain(opts.nonlinearity ?? 'leakyRelu', a);
+  const gain = asCalledBy(op, () => calculateGain(opts.nonlinearity ?? 'leakyRelu', a));
   return gain / Math.sqrt(mode === 'fanIn' ? fanIn : fanOut);
 }
 
@@ -241,7 +254,7 @@ export function kaimingUniform(t: Tensor, opts: KaimingOptions = {}): Tensor {
   const std = kaimingStd('init.kaimingUniform', t, opts);
   if (std === undefined) return t;
   const bound = Math.sqrt(3) * std;
-  return drawUniform(t, -bound, bound, opts.generator ?? defaultGenerator());
+  return drawUniform(t, -bound, bound, generatorOf('init.kaimingUniform', opts, KAIMING_KEYS));
 }
 
 /**
@@ -255,7 +268,7 @@ export function kaimingUniform(t: Tensor, opts: KaimingOptions = {}): Tensor {
 export function kaimingNormal(t: Tensor, opts: KaimingOptions = {}): Tensor {
   const std = kaimingStd('init.kaimingNormal', t, opts);
   if (std === undefined) return t;
-  return drawNormal(t, 0, std, opts.generator ?? defaultGenerator());
+  return drawNormal(t, 0, std, generatorOf('init.kaimingNormal', opts, KAIMING_KEYS));
 }
 
 /**
@@ -316,9 +329,9 @@ export function orthogonal(t: Tensor, gain = 1, opts: InitOptions = {}): Tensor 
   const op = 'init.orthogonal';
   target(op, t);
   finite(op, 'gain', gain);
+  const g = generatorOf(op, opts);
   check(t.ndim >= 2, op, () => `only tensors with 2 or more dimensions are supported, got shape ${fmt(t.shape)}`);
   if (t.size === 0) return t;
-  const g = opts.generator ?? defaultGenerator();
   const rows = t.shape[0]!;
   const cols = t.size / rows;
   const flat = new Float64Array(rows * cols);

@@ -1,6 +1,6 @@
 import { ones, zeros, zerosLike } from '../core/creation.js';
 import { isFloat } from '../core/dtype.js';
-import { check } from '../core/errors.js';
+import { TapegradError, attribute, check, checkOptions } from '../core/errors.js';
 import { type Generator, defaultGenerator } from '../core/random.js';
 import { fmt, shapeEq } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
@@ -12,7 +12,7 @@ import { detach, indexSelect, reshape } from '../autograd/ops/shape.js';
 import { logSoftmax, softmax } from '../autograd/ops/stable.js';
 import { leakyRelu, relu, sigmoid, softplus, sqrt, tanh } from '../autograd/ops/unary.js';
 import * as init from './init.js';
-import { Module, type ModuleOptions, checkSize, moduleDType } from './module.js';
+import { Module, type ModuleOptions, checkGenerator, checkModuleOptions, checkSize } from './module.js';
 
 /** @internal A number as Python's repr prints it (`1e-05`, `0.5`, `1.0`), for PyTorch-style summaries. */
 export function pyFloat(v: number): string {
@@ -69,7 +69,7 @@ export class Linear extends Module {
     const op = 'Linear';
     this.inFeatures = checkSize(op, 'inFeatures', inFeatures);
     this.outFeatures = checkSize(op, 'outFeatures', outFeatures);
-    const dtype = moduleDType(op, opts);
+    const dtype = checkModuleOptions(op, opts, ['bias']);
     const useBias = checkBool(op, 'bias', opts.bias ?? true);
     const generator = opts.generator ?? defaultGenerator();
     // kaiming_uniform with a = √5 is U(-1/√in, 1/√in), as torch.nn.Linear.reset_parameters.
@@ -80,9 +80,10 @@ export class Linear extends Module {
 
   /** Applies the layer to x of shape [..., inFeatures]. */
   override forward(x: Tensor): Tensor {
-    checkInput(this.name, x);
+    const op = `${this.name}.forward`;
+    checkInput(op, x);
     const w = this.weight;
-    check(x.dtype === w.dtype && x.ndim >= 1 && x.shape[x.ndim - 1] === this.inFeatures, this.name, () =>
+    check(x.dtype === w.dtype && x.ndim >= 1 && x.shape[x.ndim - 1] === this.inFeatures, op, () =>
       `expected a ${w.dtype} input of shape [..., ${this.inFeatures}], got ${x.dtype} ${fmt(x.shape)}`,
     );
     return linear(x, w, this.bias);
@@ -125,7 +126,7 @@ export class Embedding extends Module {
     const op = 'Embedding';
     this.numEmbeddings = checkSize(op, 'numEmbeddings', numEmbeddings);
     this.embeddingDim = checkSize(op, 'embeddingDim', embeddingDim);
-    const dtype = moduleDType(op, opts);
+    const dtype = checkModuleOptions(op, opts, ['paddingIdx']);
     const p = opts.paddingIdx;
     if (p === undefined || p === null) this.paddingIdx = null;
     else {
@@ -141,7 +142,7 @@ export class Embedding extends Module {
 
   /** Looks up the rows of `ids` (int32, any shape). */
   override forward(ids: Tensor): Tensor {
-    const op = this.name;
+    const op = `${this.name}.forward`;
     checkInput(op, ids);
     check(ids.dtype === 'int32', op, () => `ids must be an int32 tensor, got ${ids.dtype} ${fmt(ids.shape)} (create it with { dtype: 'int32' })`);
     const n = this.numEmbeddings;
@@ -182,6 +183,8 @@ export function dropout(x: Tensor, p = 0.5, training = true, generator?: Generat
   checkInput(op, x);
   check(isFloat(x.dtype), op, () => `expected a float tensor, got int32 ${fmt(x.shape)}`);
   checkP(op, p);
+  check(typeof training === 'boolean', op, () => `training must be a boolean, got ${String(training)}`);
+  checkGenerator(op, generator);
   if (!training || p === 0) return x;
   if (p === 1) return mul(x, 0); // as PyTorch: input * 0
   const g = generator ?? defaultGenerator();
@@ -216,11 +219,17 @@ export class Dropout extends Module {
   constructor(p = 0.5, opts: DropoutOptions = {}) {
     super();
     this.p = checkP('Dropout', p);
+    checkOptions('Dropout', opts, ['generator']);
+    checkGenerator('Dropout', opts.generator);
     this.generator = opts.generator;
   }
 
   override forward(x: Tensor): Tensor {
-    return dropout(x, this.p, this.training, this.generator);
+    try {
+      return dropout(x, this.p, this.training, this.generator);
+    } catch (e) {
+      throw attribute(`${this.name}.forward`, e);
+    }
   }
 
   override extraRepr(): string {
@@ -265,6 +274,7 @@ export class LayerNorm extends Module {
   constructor(normalizedShape: number | readonly number[], opts: LayerNormOptions = {}) {
     super();
     const op = 'LayerNorm';
+    const dtype = checkModuleOptions(op, opts, ['eps', 'elementwiseAffine', 'bias']);
     const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
     check(Array.isArray(shape) && shape.length > 0, op, () => `normalizedShape must be a positive integer or a non-empty array of them, got ${String(normalizedShape)}`);
     shape.forEach((d, i) => checkSize(op, `normalizedShape[${i}]`, d));
@@ -272,7 +282,6 @@ export class LayerNorm extends Module {
     const eps = opts.eps ?? 1e-5;
     check(typeof eps === 'number' && Number.isFinite(eps) && eps >= 0, op, () => `eps must be a finite number >= 0, got ${String(eps)}`);
     this.eps = eps;
-    const dtype = moduleDType(op, opts);
     this.elementwiseAffine = checkBool(op, 'elementwiseAffine', opts.elementwiseAffine ?? true);
     const useBias = checkBool(op, 'bias', opts.bias ?? true);
     this.registerParameter('weight', this.elementwiseAffine ? ones(shape, { dtype }) : null);
@@ -281,7 +290,7 @@ export class LayerNorm extends Module {
 
   /** Normalises x of shape [..., ...normalizedShape]. */
   override forward(x: Tensor): Tensor {
-    const op = this.name;
+    const op = `${this.name}.forward`;
     checkInput(op, x);
     const k = this.normalizedShape.length;
     check(x.ndim >= k && shapeEq(x.shape.slice(x.ndim - k), this.normalizedShape), op, () =>
@@ -340,13 +349,21 @@ export class Sequential extends Module {
   /** The module at `index` (negative counts from the end). */
   at(index: number): Module {
     const n = this.layers.length;
-    check(Number.isInteger(index) && index >= -n && index < n, this.name, () => `index ${index} is out of range for ${n} module(s)`);
+    check(Number.isInteger(index) && index >= -n && index < n, `${this.name}.at`, () => `index ${index} is out of range for ${n} module(s)`);
     return this.layers[index < 0 ? index + n : index]!;
   }
 
   override forward(x: Tensor): Tensor {
     let y = x;
-    for (const m of this.layers) y = m.forward(y) as Tensor;
+    this.layers.forEach((m, i) => {
+      try {
+        y = m.forward(y) as Tensor;
+      } catch (e) {
+        // Say which module refused the value it was handed.
+        if (!(e instanceof TapegradError)) throw e;
+        throw Object.defineProperty(new TapegradError(`${this.name}.forward`, `module ${i} (${m.name}): ${e.message}`), 'cause', { value: e });
+      }
+    });
     return y;
   }
 }
@@ -375,7 +392,11 @@ export class Identity extends Module {
  */
 export class ReLU extends Module {
   override forward(x: Tensor): Tensor {
-    return relu(x);
+    try {
+      return relu(x);
+    } catch (e) {
+      throw attribute(`${this.name}.forward`, e);
+    }
   }
 }
 
@@ -389,7 +410,11 @@ export class ReLU extends Module {
  */
 export class Tanh extends Module {
   override forward(x: Tensor): Tensor {
-    return tanh(x);
+    try {
+      return tanh(x);
+    } catch (e) {
+      throw attribute(`${this.name}.forward`, e);
+    }
   }
 }
 
@@ -403,7 +428,11 @@ export class Tanh extends Module {
  */
 export class Sigmoid extends Module {
   override forward(x: Tensor): Tensor {
-    return sigmoid(x);
+    try {
+      return sigmoid(x);
+    } catch (e) {
+      throw attribute(`${this.name}.forward`, e);
+    }
   }
 }
 
@@ -425,7 +454,11 @@ export class LeakyReLU extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    return leakyRelu(x, this.negativeSlope);
+    try {
+      return leakyRelu(x, this.negativeSlope);
+    } catch (e) {
+      throw attribute(`${this.name}.forward`, e);
+    }
   }
 
   override extraRepr(): string {
@@ -452,7 +485,11 @@ export class Softplus extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    return softplus(x, this.beta);
+    try {
+      return softplus(x, this.beta);
+    } catch (e) {
+      throw attribute(`${this.name}.forward`, e);
+    }
   }
 
   override extraRepr(): string {
@@ -482,7 +519,11 @@ export class Softmax extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    return softmax(x, this.dim);
+    try {
+      return softmax(x, this.dim);
+    } catch (e) {
+      throw attribute(`${this.name}.forward`, e);
+    }
   }
 
   override extraRepr(): string {
@@ -507,7 +548,11 @@ export class LogSoftmax extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    return logSoftmax(x, this.dim);
+    try {
+      return logSoftmax(x, this.dim);
+    } catch (e) {
+      throw attribute(`${this.name}.forward`, e);
+    }
   }
 
   override extraRepr(): string {

@@ -1,6 +1,6 @@
 import { type DType, isFloat } from '../core/dtype.js';
-import { TapegradError, check } from '../core/errors.js';
-import type { Generator } from '../core/random.js';
+import { TapegradError, check, checkOptions } from '../core/errors.js';
+import { Generator } from '../core/random.js';
 import { fmt, shapeEq } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 
@@ -51,6 +51,7 @@ export abstract class Module {
    * (as `bias=False`). Returns the parameter.
    */
   registerParameter<T extends Tensor | null>(name: string, value: T): T {
+    checkName(`${this.name}.registerParameter`, name);
     check(!this.params.has(name) && !this.modules.has(name), this.name, () => `a parameter or module named '${name}' exists already`);
     if (value) {
       check(value instanceof Tensor && isFloat(value.dtype), this.name, () => `parameter '${name}' must be a float tensor`);
@@ -63,6 +64,7 @@ export abstract class Module {
 
   /** Registers a submodule under `name` (its parameters appear as `name.param`). Returns it. */
   registerModule<M extends Module>(name: string, module: M): M {
+    checkName(`${this.name}.registerModule`, name);
     check(module instanceof Module, this.name, () => `submodule '${name}' is not a Module`);
     check(!this.params.has(name) && !this.modules.has(name), this.name, () => `a parameter or module named '${name}' exists already`);
     this.modules.set(name, module);
@@ -123,6 +125,7 @@ export abstract class Module {
 
   /** Sets training mode here and in every submodule. */
   train(mode = true): this {
+    check(typeof mode === 'boolean', `${this.name}.train`, () => `mode must be a boolean, got ${String(mode)}`);
     this.training = mode;
     for (const m of this.modules.values()) m.train(mode);
     return this;
@@ -150,6 +153,8 @@ export abstract class Module {
   loadStateDict(dict: Record<string, Tensor>, opts: LoadOptions = {}): { missingKeys: string[]; unexpectedKeys: string[] } {
     const op = `${this.name}.loadStateDict`;
     check(dict !== null && typeof dict === 'object', op, () => 'expected an object of tensors');
+    checkOptions(op, opts, ['strict']);
+    check(opts.strict === undefined || typeof opts.strict === 'boolean', op, () => `strict must be a boolean, got ${String(opts.strict)}`);
     const own = new Map(this.namedParameters());
     const missingKeys = [...own.keys()].filter((k) => !(k in dict));
     const unexpectedKeys = Object.keys(dict).filter((k) => !own.has(k));
@@ -194,6 +199,9 @@ export abstract class Module {
  */
 export function functionalCall<T>(module: Module, params: Record<string, Tensor>, fn: () => T): T {
   const op = 'functionalCall';
+  check(module instanceof Module, op, () => `expected a Module, got ${module === null ? 'null' : typeof module}`);
+  check(params !== null && typeof params === 'object', op, () => `expected an object of tensors by key, got ${params === null ? 'null' : typeof params}`);
+  check(typeof fn === 'function', op, () => `expected a function to run, got ${fn === null ? 'null' : typeof fn}`);
   const slots = new Map(module.parameterSlots().map(([k, owner, local]) => [k, [owner, local] as const]));
   for (const [k, v] of Object.entries(params)) {
     const slot = slots.get(k);
@@ -219,6 +227,37 @@ export function functionalCall<T>(module: Module, params: Record<string, Tensor>
 export function checkSize(op: string, name: string, v: unknown): number {
   check(Number.isInteger(v) && (v as number) > 0, op, () => `${name} must be a positive integer, got ${String(v)}`);
   return v as number;
+}
+
+/** A parameter's or submodule's name: a non-empty string without dots (dots join the keys of a state dict). */
+function checkName(op: string, name: unknown): void {
+  check(typeof name === 'string' && name.length > 0 && !name.includes('.'), op, () =>
+    `name must be a non-empty string without '.', got ${typeof name === 'string' ? `'${name}'` : typeof name}`);
+}
+
+/** The option keys every module takes. */
+export const MODULE_KEYS = ['dtype', 'generator'] as const;
+
+/**
+ * @internal Validates a module's option bag: known keys only, and the shared `dtype` and `generator`;
+ * returns the dtype.
+ */
+export function checkModuleOptions(op: string, opts: unknown, extra: readonly string[] = []): 'float32' | 'float64' {
+  checkOptions(op, opts, [...MODULE_KEYS, ...extra]);
+  const o = (opts ?? {}) as ModuleOptions;
+  checkGenerator(op, o.generator);
+  return moduleDType(op, o) as 'float32' | 'float64';
+}
+
+/** @internal Validates an optional generator argument or option. */
+export function checkGenerator(op: string, g: unknown): void {
+  check(g === undefined || g instanceof Generator, op, () =>
+    `generator must be a Generator (new Generator(seed)), got ${g === null ? 'null' : typeof g}`);
+}
+
+/** @internal Validates an optional boolean option (undefined passes). */
+export function checkFlag(op: string, name: string, v: unknown): void {
+  check(v === undefined || typeof v === 'boolean', op, () => `${name} must be a boolean, got ${String(v)}`);
 }
 
 /** @internal Validates the dtype option of a module. */

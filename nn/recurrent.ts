@@ -1,11 +1,12 @@
-import { check } from '../core/errors.js';
-import type { Tensor } from '../core/tensor.js';
-import type { RecurrentCell } from './cell.js';
+import { asCalledBy, check, checkOptions } from '../core/errors.js';
+import { Tensor } from '../core/tensor.js';
+import { fmt } from '../core/shape.js';
+import { type RecurrentCell, cellDType, stateCountMessage } from './cell.js';
 import { GRUCell } from './cells/gru-cell.js';
-import { LSTMCell } from './cells/lstm-cell.js';
+import { LSTMCell, checkProjSize } from './cells/lstm-cell.js';
 import { PeepholeLSTMCell } from './cells/peephole-lstm-cell.js';
 import { RNNCell } from './cells/rnn-cell.js';
-import { Module, type ModuleOptions, checkSize } from './module.js';
+import { Module, type ModuleOptions, checkFlag, checkModuleOptions, checkSize } from './module.js';
 import { runRecurrent } from './runner.js';
 
 /** Options of the recurrent layers, as PyTorch's. @category Recurrent */
@@ -24,8 +25,15 @@ export interface SequenceOptions {
   lengths?: readonly number[];
 }
 
-/** Makes the cell of one layer and direction from that layer's input size. @category Recurrent */
-export type CellFactory<C extends Module & RecurrentCell> = (inputSize: number, layer: number, reverse: boolean) => C;
+/**
+ * Makes the cell of one layer and direction from that layer's input size. `opts` carries the layer's
+ * `dtype` and `generator`: pass it on to the cell (`(i, l, r, opts) => new GRUCell(i, 16, opts)`) so that
+ * a float64 layer gets float64 cells.
+ * @category Recurrent
+ */
+export type CellFactory<C extends Module & RecurrentCell> = (inputSize: number, layer: number, reverse: boolean, opts: ModuleOptions) => C;
+
+const RECURRENT_KEYS = ['dtype', 'generator', 'numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional'];
 
 /**
  * What every recurrent layer shares: the cells of each layer and direction (from a factory), their
@@ -45,30 +53,52 @@ export abstract class RecurrentBase<C extends Module & RecurrentCell = Module & 
   readonly bidirectional: boolean;
   readonly batchFirst: boolean;
   readonly dropout: number;
+  /** The dtype of every cell's parameters, and of the inputs and states the layer takes. */
+  readonly dtype: 'float32' | 'float64';
   private readonly generator: ModuleOptions['generator'];
 
-  constructor(makeCell: CellFactory<C>, readonly inputSize: number, opts: RecurrentOptions = {}) {
+  /**
+   * `extraKeys`: the option keys a subclass takes beyond {@link RecurrentOptions} (as LSTM's `projSize`);
+   * any other key is refused.
+   */
+  constructor(makeCell: CellFactory<C>, readonly inputSize: number, opts: RecurrentOptions = {}, extraKeys: readonly string[] = []) {
     super();
-    checkSize(this.name, 'inputSize', inputSize);
-    this.numLayers = checkSize(this.name, 'numLayers', opts.numLayers ?? 1);
+    const op = this.name;
+    check(typeof makeCell === 'function', op, () => `expected a cell factory (inputSize, layer, reverse, opts) => cell, got ${makeCell === null ? 'null' : typeof makeCell}`);
+    checkSize(op, 'inputSize', inputSize);
+    const dtype = checkModuleOptions(op, opts, [...RECURRENT_KEYS, ...extraKeys]);
+    this.numLayers = checkSize(op, 'numLayers', opts.numLayers ?? 1);
+    for (const k of ['bias', 'batchFirst', 'bidirectional'] as const) checkFlag(op, k, opts[k]);
     this.bidirectional = opts.bidirectional ?? false;
     this.batchFirst = opts.batchFirst ?? false;
     this.dropout = opts.dropout ?? 0;
     this.generator = opts.generator;
-    check(this.dropout >= 0 && this.dropout <= 1, this.name, () => `dropout must be in [0, 1], got ${opts.dropout}`);
+    check(typeof this.dropout === 'number' && this.dropout >= 0 && this.dropout <= 1, op, () => `dropout must be a number in [0, 1], got ${String(opts.dropout)}`);
+    const cellOpts: ModuleOptions = { dtype, ...(opts.generator ? { generator: opts.generator } : {}) };
+    let layerDType: 'float32' | 'float64' | undefined = opts.dtype === undefined ? undefined : dtype;
     const D = this.bidirectional ? 2 : 1;
     this.cells = [];
     let size = inputSize;
     for (let l = 0; l < this.numLayers; l++) {
       const row: C[] = [];
       for (let d = 0; d < D; d++) {
-        const cell = makeCell(size, l, d === 1);
-        check(cell.inputSize === size, this.name, () => `the cell for layer ${l} takes ${cell.inputSize} features, expected ${size}`);
+        const cell = asCalledBy(op, () => makeCell(size, l, d === 1, { ...cellOpts }));
+        const where = `the cell made for layer ${l}${d ? ' (reverse)' : ''}`;
+        check(cell instanceof Module && typeof cell.step === 'function' && Array.isArray(cell.stateSizes), op, () =>
+          `${where} is not a recurrent cell (a Module with inputSize, stateSizes and step)`);
+        check(cell.inputSize === size, op, () => `${where} (${cell.name}) takes ${cell.inputSize} features, expected ${size}`);
+        const cd = cellDType(cell);
+        if (layerDType === undefined) layerDType = cd;
+        check(cd === undefined || cd === layerDType, op, () =>
+          `${where} (${cell.name}) has ${cd} parameters, but the layer is ${layerDType}` +
+          `${opts.dtype === undefined ? ' (the dtype of its first cell)' : ''}: make each cell with the options the factory ` +
+          `receives, as (inputSize, layer, reverse, opts) => new ${cell.name}(inputSize, hiddenSize, opts)`);
         row.push(this.registerModule(`l${l}${d ? '_reverse' : ''}`, cell));
       }
       this.cells.push(row);
       size = D * row[0]!.stateSizes[0]!;
     }
+    this.dtype = layerDType ?? dtype;
   }
 
   /** PyTorch's flat keys: the cell's `weight_ih` in layer 1's reverse direction is `weight_ih_l1_reverse`. */
@@ -77,15 +107,24 @@ export abstract class RecurrentBase<C extends Module & RecurrentCell = Module & 
   }
 
   /** Runs the sequence: `[output, finalState]`, one final-state tensor per state component. */
-  run(x: Tensor, state?: readonly Tensor[], opts: SequenceOptions = {}): [Tensor, Tensor[]] {
-    return runRecurrent(this.name, this.cells, x, {
+  run(x: Tensor, state?: readonly Tensor[] | null, opts: SequenceOptions = {}): [Tensor, Tensor[]] {
+    const op = `${this.name}.forward`;
+    if (state === null) state = undefined; // as PyTorch's hx=None: zeros
+    check(x instanceof Tensor, op, () => `expected a Tensor input, got ${x === null ? 'null' : Array.isArray(x) ? 'an array (wrap it with tensor(...))' : typeof x}`);
+    check(x.dtype === this.dtype, op, () =>
+      `expected a ${this.dtype} input (the layer's dtype), got ${x.dtype} ${fmt(x.shape)}; convert it with .to('${this.dtype}')` +
+      (x.dtype === 'int32' ? '' : ` or make the layer with { dtype: '${x.dtype}' }`));
+    checkOptions(op, opts, ['lengths']);
+    const n = this.cells[0]![0]!.stateSizes.length;
+    check(state === undefined || (Array.isArray(state) && state.length === n), op, () => `initial state: ${stateCountMessage(n, state, '0')}`);
+    return asCalledBy(op, () => runRecurrent(op, this.cells, x, {
       batchFirst: this.batchFirst,
       ...(opts.lengths ? { lengths: opts.lengths } : {}),
       ...(state ? { initialState: state } : {}),
       dropout: this.dropout,
       training: this.training,
       ...(this.generator ? { generator: this.generator } : {}),
-    });
+    }));
   }
 
   /** As PyTorch prints it: the layer's arguments, not its cells. */
@@ -110,7 +149,7 @@ export abstract class RecurrentBase<C extends Module & RecurrentCell = Module & 
  * `forward(x, state?, {lengths})` returns `[output, finalState]` with one tensor per state component.
  * @example
  * ```ts
- * const layer = new Recurrent((inputSize) => new MGUCell(inputSize, 16), 8, { numLayers: 2, bidirectional: true });
+ * const layer = new Recurrent((inputSize, _layer, _reverse, opts) => new MGUCell(inputSize, 16, opts), 8, { numLayers: 2, bidirectional: true });
  * const [out, [hN]] = layer.forward(randn([10, 4, 8]));   // out [10, 4, 32], hN [4, 4, 16]
  * ```
  * @category Recurrent
@@ -121,8 +160,16 @@ export class Recurrent<C extends Module & RecurrentCell = Module & RecurrentCell
   }
 }
 
-function withoutModuleOpts(opts: RecurrentOptions): ModuleOptions & { bias?: boolean } {
-  return { ...(opts.dtype ? { dtype: opts.dtype } : {}), ...(opts.generator ? { generator: opts.generator } : {}), ...(opts.bias === undefined ? {} : { bias: opts.bias }) };
+/** The options a built-in layer hands its cells: the layer's dtype and generator, and bias. */
+function cellOptions(opts: RecurrentOptions | undefined, fromFactory: ModuleOptions): ModuleOptions & { bias?: boolean } {
+  return { ...fromFactory, ...(opts?.bias === undefined ? {} : { bias: opts.bias }) };
+}
+
+/** The RNN's nonlinearity, checked under the layer's name before any cell is made. */
+function rnnNonlinearity(opts: { nonlinearity?: unknown } | undefined): { nonlinearity?: 'tanh' | 'relu' } {
+  const n = opts && typeof opts === 'object' ? opts.nonlinearity : undefined;
+  check(n === undefined || n === 'tanh' || n === 'relu', 'RNN', () => `nonlinearity must be 'tanh' or 'relu', got ${String(n)}`);
+  return n ? { nonlinearity: n as 'tanh' | 'relu' } : {};
 }
 
 /**
@@ -136,11 +183,13 @@ function withoutModuleOpts(opts: RecurrentOptions): ModuleOptions & { bias?: boo
  */
 export class RNN extends RecurrentBase<RNNCell> {
   constructor(inputSize: number, readonly hiddenSize: number, opts: RecurrentOptions & { nonlinearity?: 'tanh' | 'relu' } = {}) {
-    super((i) => new RNNCell(i, hiddenSize, { ...withoutModuleOpts(opts), ...(opts.nonlinearity ? { nonlinearity: opts.nonlinearity } : {}) }), inputSize, opts);
+    checkSize('RNN', 'hiddenSize', hiddenSize);
+    const nl = rnnNonlinearity(opts);
+    super((i, _l, _r, o) => new RNNCell(i, hiddenSize, { ...cellOptions(opts, o), ...nl }), inputSize, opts, ['nonlinearity']);
   }
 
   forward(x: Tensor, h0?: Tensor | readonly Tensor[], opts: SequenceOptions = {}): [Tensor, Tensor] {
-    const [out, [h]] = this.run(x, h0 ? (Array.isArray(h0) ? h0 : [h0 as Tensor]) : undefined, opts);
+    const [out, [h]] = this.run(x, h0 !== undefined && h0 !== null ? (Array.isArray(h0) ? h0 : [h0 as Tensor]) : undefined, opts);
     return [out, h!];
   }
 }
@@ -157,7 +206,9 @@ export class RNN extends RecurrentBase<RNNCell> {
  */
 export class LSTM extends RecurrentBase<LSTMCell> {
   constructor(inputSize: number, readonly hiddenSize: number, opts: RecurrentOptions & { projSize?: number } = {}) {
-    super((i) => new LSTMCell(i, hiddenSize, { ...withoutModuleOpts(opts), ...(opts.projSize ? { projSize: opts.projSize } : {}) }), inputSize, opts);
+    checkSize('LSTM', 'hiddenSize', hiddenSize);
+    const proj = checkProjSize('LSTM', opts && typeof opts === 'object' ? opts.projSize : undefined, hiddenSize);
+    super((i, _l, _r, o) => new LSTMCell(i, hiddenSize, { ...cellOptions(opts, o), ...(proj ? { projSize: proj } : {}) }), inputSize, opts, ['projSize']);
   }
 
   forward(x: Tensor, state?: readonly Tensor[], opts: SequenceOptions = {}): [Tensor, [Tensor, Tensor]] {
@@ -177,11 +228,12 @@ export class LSTM extends RecurrentBase<LSTMCell> {
  */
 export class GRU extends RecurrentBase<GRUCell> {
   constructor(inputSize: number, readonly hiddenSize: number, opts: RecurrentOptions = {}) {
-    super((i) => new GRUCell(i, hiddenSize, withoutModuleOpts(opts)), inputSize, opts);
+    checkSize('GRU', 'hiddenSize', hiddenSize);
+    super((i, _l, _r, o) => new GRUCell(i, hiddenSize, cellOptions(opts, o)), inputSize, opts);
   }
 
   forward(x: Tensor, h0?: Tensor | readonly Tensor[], opts: SequenceOptions = {}): [Tensor, Tensor] {
-    const [out, [h]] = this.run(x, h0 ? (Array.isArray(h0) ? h0 : [h0 as Tensor]) : undefined, opts);
+    const [out, [h]] = this.run(x, h0 !== undefined && h0 !== null ? (Array.isArray(h0) ? h0 : [h0 as Tensor]) : undefined, opts);
     return [out, h!];
   }
 }
@@ -198,7 +250,8 @@ export class GRU extends RecurrentBase<GRUCell> {
  */
 export class PeepholeLSTM extends RecurrentBase<PeepholeLSTMCell> {
   constructor(inputSize: number, readonly hiddenSize: number, opts: RecurrentOptions = {}) {
-    super((i) => new PeepholeLSTMCell(i, hiddenSize, withoutModuleOpts(opts)), inputSize, opts);
+    checkSize('PeepholeLSTM', 'hiddenSize', hiddenSize);
+    super((i, _l, _r, o) => new PeepholeLSTMCell(i, hiddenSize, cellOptions(opts, o)), inputSize, opts);
   }
 
   forward(x: Tensor, state?: readonly Tensor[], opts: SequenceOptions = {}): [Tensor, [Tensor, Tensor]] {

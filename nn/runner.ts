@@ -1,12 +1,12 @@
 import { tensor, zeros } from '../core/creation.js';
-import { check } from '../core/errors.js';
+import { check, checkOptions } from '../core/errors.js';
 import type { Generator } from '../core/random.js';
 import { getBackend } from '../core/kernels/index.js';
 import { fmt } from '../core/shape.js';
-import type { Tensor } from '../core/tensor.js';
+import { Tensor } from '../core/tensor.js';
 import { where } from '../autograd/ops/arithmetic.js';
 import { concat, reshape, squeeze, stack, transpose, unbind, unsqueeze } from '../autograd/ops/shape.js';
-import type { RecurrentCell } from './cell.js';
+import { type RecurrentCell, stateCountMessage } from './cell.js';
 import { dropout } from './layers.js';
 
 /** Options of {@link runRecurrent}. @category Recurrent */
@@ -37,6 +37,12 @@ export interface RunOptions {
  * @category Recurrent
  */
 export function runRecurrent(op: string, cells: readonly (readonly RecurrentCell[])[], input: Tensor, opts: RunOptions = {}): [Tensor, Tensor[]] {
+  check(typeof op === 'string', 'runRecurrent', () => `op must be the name to report errors under, got ${typeof op}`);
+  checkOptions(op, opts, ['batchFirst', 'lengths', 'initialState', 'dropout', 'training', 'generator']);
+  check(isLayers(cells), op, () =>
+    'cells must be a non-empty array of layers, each an array of 1 or 2 cells (one per direction), all layers alike');
+  check(input instanceof Tensor, op, () => `expected a Tensor input, got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input}`);
+  check(opts.lengths === undefined || Array.isArray(opts.lengths), op, () => `lengths must be an array of integers, one per batch element, got ${typeof opts.lengths}`);
   const numLayers = cells.length;
   const D = cells[0]!.length;
   const first = cells[0]![0]!;
@@ -64,12 +70,13 @@ export function runRecurrent(op: string, cells: readonly (readonly RecurrentCell
 
   const count = D * numLayers;
   const given = opts.initialState;
-  if (given) check(given.length === sizes.length, op, () => `expected an initial state of ${sizes.length} tensor(s), got ${given.length}`);
+  if (given) check(Array.isArray(given) && given.length === sizes.length, op, () => `initial state: ${stateCountMessage(sizes.length, given, '0')}`);
   const initial = sizes.map((size, i) => {
     const want = unbatched ? [count, size] : [count, N, size];
     const s = given?.[i];
+    check(s === undefined || s instanceof Tensor, op, () => `initial state ${i} is ${s === null ? 'null' : typeof s}, not a Tensor`);
     if (!s) return new Array<Tensor>(count).fill(zeros([N, size], { dtype: input.dtype }));
-    check(s.ndim === want.length && s.shape.every((d, k) => d === want[k]) && s.dtype === input.dtype, op, () =>
+    check(s.ndim === want.length && s.shape.every((d: number, k: number) => d === want[k]) && s.dtype === input.dtype, op, () =>
       `initial state ${i} must be ${input.dtype} ${fmt(want)} (D*numLayers, ${unbatched ? '' : 'N, '}size), got ${s.dtype} ${fmt(s.shape)}`,
     );
     return unbind(unbatched ? unsqueeze(s, 1) : s, 0);
@@ -78,6 +85,12 @@ export function runRecurrent(op: string, cells: readonly (readonly RecurrentCell
   // Parameters do not change during the unroll: the backend may keep them packed meanwhile.
   const frozen = getBackend().withFrozenLeaves?.bind(getBackend()) ?? (<T>(f: () => T): T => f());
   return frozen(() => unroll(cells, x, L, N, D, numLayers, sizes, initial, masks, unbatched, opts));
+}
+
+function isLayers(cells: unknown): boolean {
+  if (!Array.isArray(cells) || cells.length === 0) return false;
+  const D = Array.isArray(cells[0]) ? cells[0].length : 0;
+  return (D === 1 || D === 2) && cells.every((row) => Array.isArray(row) && row.length === D);
 }
 
 function unroll(

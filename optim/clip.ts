@@ -1,7 +1,9 @@
-import { TapegradError, check } from '../core/errors.js';
+import { TapegradError, check, checkOptions } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 
 function grads(op: string, params: readonly Tensor[] | Tensor): Tensor[] {
+  check(params instanceof Tensor || Array.isArray(params), op, () =>
+    `expected a Tensor or an array of tensors (model.parameters()), got ${params === null ? 'null' : typeof params}`);
   const list = params instanceof Tensor ? [params] : [...params];
   list.forEach((p, i) => check(p instanceof Tensor, op, () => `parameter ${i} is not a Tensor`));
   return list.filter((p) => p.grad !== null);
@@ -25,9 +27,12 @@ export function clipGradNorm(
   opts: { normType?: number; errorIfNonfinite?: boolean } = {},
 ): number {
   const op = 'clipGradNorm';
+  checkOptions(op, opts, ['normType', 'errorIfNonfinite']);
   const normType = opts.normType ?? 2;
-  check(Number.isFinite(maxNorm) && maxNorm >= 0, op, () => `maxNorm must be a finite number >= 0, got ${maxNorm}`);
-  check(normType === Infinity || normType > 0, op, () => `normType must be positive or Infinity, got ${normType}`);
+  check(opts.errorIfNonfinite === undefined || typeof opts.errorIfNonfinite === 'boolean', op, () =>
+    `errorIfNonfinite must be a boolean, got ${String(opts.errorIfNonfinite)}`);
+  check(typeof maxNorm === 'number' && Number.isFinite(maxNorm) && maxNorm >= 0, op, () => `maxNorm must be a finite number >= 0, got ${String(maxNorm)}`);
+  check(typeof normType === 'number' && (normType === Infinity || (normType > 0 && Number.isFinite(normType))), op, () => `normType must be positive or Infinity, got ${String(normType)}`);
   const gs = grads(op, params);
   if (gs.length === 0) return 0;
   // Per-tensor norms, then the norm of those norms (as PyTorch), accumulated in float64.
@@ -65,7 +70,7 @@ export function clipGradNorm(
  */
 export function clipGradValue(params: readonly Tensor[] | Tensor, clipValue: number): void {
   const op = 'clipGradValue';
-  check(Number.isFinite(clipValue) && clipValue >= 0, op, () => `clipValue must be a finite number >= 0, got ${clipValue}`);
+  check(typeof clipValue === 'number' && Number.isFinite(clipValue) && clipValue >= 0, op, () => `clipValue must be a finite number >= 0, got ${String(clipValue)}`);
   for (const p of grads(op, params)) {
     const g = p.grad!;
     const out = new Tensor(g.data.slice(), g.shape, g.dtype);

@@ -9,7 +9,7 @@ import { stack } from '../autograd/ops/shape.js';
 import { Module } from '../nn/module.js';
 import type { Checkpoint, LoadedCheckpoint } from './checkpoint.js';
 import { clipGradNorm } from './clip.js';
-import { batches, shuffle, trainValidationSplit } from './data.js';
+import { batches, shuffle, splitAs } from './data.js';
 import type { Optimizer } from './optimizer.js';
 import { ProgressBar, type ProgressStream } from './progress.js';
 
@@ -39,6 +39,8 @@ export interface Metric {
  * @category Training
  */
 export function accuracy(opts: { ignoreIndex?: number } = {}): Metric {
+  checkOptions('accuracy', opts, ['ignoreIndex']);
+  check(opts.ignoreIndex === undefined || Number.isInteger(opts.ignoreIndex), 'accuracy', () => `ignoreIndex must be an integer, got ${String(opts.ignoreIndex)}`);
   return {
     name: 'accuracy',
     update(output, target) {
@@ -151,10 +153,56 @@ export interface FitOptions<E> {
 
 function defaultCollate<E>(examples: E[]): Batch {
   const ex = examples as unknown as { input?: unknown; target?: unknown }[];
-  check(ex.every((e) => e && e.input instanceof Tensor && e.target instanceof Tensor), 'fit', () =>
-    'examples are not { input: Tensor, target: Tensor }: pass a collate function that builds a batch',
+  const bad = ex.findIndex((e) => !(e && e.input instanceof Tensor && e.target instanceof Tensor));
+  check(bad < 0, 'fit', () =>
+    `example ${bad} of a batch is not { input: Tensor, target: Tensor }: pass a collate function that builds a batch`,
   );
+  // Every example's input (and target) must match the first's: say which one differs, before stacking.
+  for (const part of ['input', 'target'] as const) {
+    const first = ex[0]![part] as Tensor;
+    ex.forEach((e, i) => {
+      const t = e[part] as Tensor;
+      check(t.dtype === first.dtype && t.shape.length === first.shape.length && t.shape.every((d, k) => d === first.shape[k]), 'fit', () =>
+        `the examples of a batch differ in their ${part}s: ${t.dtype} ${fmt(t.shape)} (example ${i} of the batch) and ${first.dtype} ${fmt(first.shape)} ` +
+        '(its first); give every example the same shapes (pad sequences with padSequences) or pass a collate function');
+    });
+  }
   return { input: stack(ex.map((e) => e.input as Tensor)), target: stack(ex.map((e) => e.target as Tensor)) };
+}
+
+const FIT_KEYS = [
+  'epochs', 'optimizer', 'loss', 'batchSize', 'collate', 'forward', 'metrics', 'validationData', 'validationSplit', 'clipGradNorm',
+  'shuffle', 'generator', 'callbacks', 'scheduler', 'initialEpoch', 'history', 'progress',
+];
+
+/** Every argument of fit, checked before the first step. */
+function checkFit(op: string, model: unknown, data: unknown, opts: FitOptions<unknown>): void {
+  const m = model as Partial<Module> | null;
+  check(m instanceof Module || (m !== null && typeof m === 'object' && ['forward', 'train', 'eval', 'stateDict'].every((k) => typeof m[k as keyof Module] === 'function')), op, () =>
+    `expected a Module to train (with forward, train, eval and stateDict), got ${model === null ? 'null' : typeof model}`);
+  check(Array.isArray(data) && data.length > 0, op, () => `the training data is empty (got ${Array.isArray(data) ? '0 examples' : data === null ? 'null' : typeof data})`);
+  check(opts !== null && typeof opts === 'object', op, () => 'expected options { epochs, optimizer, loss, ... }');
+  checkOptions(op, opts, FIT_KEYS);
+  check(Number.isInteger(opts.epochs) && opts.epochs > 0, op, () => `epochs must be a positive integer, got ${opts.epochs}`);
+  check(typeof opts.loss === 'function', op, () => `loss must be a function (output, target) => Tensor, got ${typeof opts.loss}`);
+  const o = opts.optimizer as unknown as Record<string, unknown> | undefined;
+  check(o && typeof o.step === 'function' && typeof o.zeroGrad === 'function' && Array.isArray(o.params), op, () =>
+    `optimizer must be an Optimizer (as new Adam(model.parameters())), got ${o === null ? 'null' : typeof o}`);
+  for (const k of ['collate', 'forward'] as const)
+    check(opts[k] === undefined || typeof opts[k] === 'function', op, () => `${k} must be a function, got ${typeof opts[k]}`);
+  check(opts.metrics === undefined || (Array.isArray(opts.metrics) && opts.metrics.every((m) => m && typeof m.name === 'string' && typeof m.update === 'function')), op, () =>
+    'metrics must be an array of metrics (accuracy(), perplexity(), ...)');
+  check(opts.callbacks === undefined || (Array.isArray(opts.callbacks) && opts.callbacks.every((c) => c && typeof c === 'object')), op, () =>
+    'callbacks must be an array of callbacks (earlyStopping(), onEpochEnd(fn), ...)');
+  check(opts.validationData === undefined || Array.isArray(opts.validationData), op, () => `validationData must be an array of examples, got ${typeof opts.validationData}`);
+  check(opts.clipGradNorm === undefined || (typeof opts.clipGradNorm === 'number' && Number.isFinite(opts.clipGradNorm) && opts.clipGradNorm >= 0), op, () =>
+    `clipGradNorm must be a finite number >= 0, got ${String(opts.clipGradNorm)}`);
+  check(opts.shuffle === undefined || typeof opts.shuffle === 'boolean', op, () => `shuffle must be a boolean, got ${String(opts.shuffle)}`);
+  check(opts.generator === undefined || opts.generator instanceof Generator, op, () => `generator must be a Generator, got ${typeof opts.generator}`);
+  check(opts.scheduler === undefined || (opts.scheduler !== null && typeof opts.scheduler.step === 'function'), op, () => 'scheduler must have a step() method (as StepLR)');
+  check(opts.history === undefined || (opts.history !== null && typeof opts.history === 'object' && !Array.isArray(opts.history)), op, () => 'history must be an object of number arrays (from resume)');
+  check(opts.progress === undefined || typeof opts.progress === 'boolean' || (opts.progress !== null && typeof opts.progress.write === 'function'), op, () =>
+    'progress must be a boolean or a stream with write(text)');
 }
 
 /**
@@ -173,16 +221,14 @@ function defaultCollate<E>(examples: E[]): Batch {
  */
 export async function fit<E>(model: Module, data: readonly E[], opts: FitOptions<E>): Promise<History> {
   const op = 'fit';
-  check(Array.isArray(data) && data.length > 0, op, () => `the training data is empty (got ${Array.isArray(data) ? '0 examples' : typeof data})`);
-  check(Number.isInteger(opts.epochs) && opts.epochs > 0, op, () => `epochs must be a positive integer, got ${opts.epochs}`);
-  check(typeof opts.loss === 'function' && opts.optimizer, op, () => 'loss and optimizer are required');
+  checkFit(op, model, data, opts as FitOptions<unknown>);
   const batchSize = opts.batchSize ?? 32;
   check(Number.isInteger(batchSize) && batchSize > 0, op, () => `batchSize must be a positive integer, got ${batchSize}`);
   let train: readonly E[] = data;
   let valid = opts.validationData;
   if (opts.validationSplit !== undefined) {
     check(!valid, op, () => 'give validationData or validationSplit, not both');
-    [train, valid] = trainValidationSplit(data, opts.validationSplit);
+    [train, valid] = splitAs(op, 'validationSplit', data, opts.validationSplit);
   }
   if (valid) check(valid.length > 0, op, () => 'the validation data is empty');
   const collate = opts.collate ?? defaultCollate;
@@ -206,6 +252,8 @@ export async function fit<E>(model: Module, data: readonly E[], opts: FitOptions
       const run = (): number => {
         const out = forward(model, batch);
         const loss = opts.loss(out, batch.target);
+        check(loss instanceof Tensor && loss.size === 1, op, () =>
+          `the loss function returned ${loss instanceof Tensor ? `a tensor of shape ${fmt(loss.shape)}` : typeof loss}, expected a one-element Tensor (a mean over the batch)`);
         const value = loss.item();
         if (!Number.isFinite(value))
           throw new TapegradError(op, `the loss is ${value} at epoch ${epoch + 1}, step ${s + 1}${learn ? '; the parameters were not updated by this step' : ' (validation)'}`);
@@ -274,6 +322,13 @@ export async function fit<E>(model: Module, data: readonly E[], opts: FitOptions
  * @category Training
  */
 export function earlyStopping(opts: { monitor?: string; patience?: number; minDelta?: number; mode?: 'min' | 'max'; restoreBestWeights?: boolean } = {}): Callback {
+  const op = 'earlyStopping';
+  checkOptions(op, opts, ['monitor', 'patience', 'minDelta', 'mode', 'restoreBestWeights']);
+  check(opts.monitor === undefined || typeof opts.monitor === 'string', op, () => `monitor must be the name of a logged value (as 'valLoss'), got ${typeof opts.monitor}`);
+  check(opts.patience === undefined || (Number.isInteger(opts.patience) && opts.patience >= 0), op, () => `patience must be a non-negative integer, got ${String(opts.patience)}`);
+  check(opts.minDelta === undefined || (typeof opts.minDelta === 'number' && Number.isFinite(opts.minDelta)), op, () => `minDelta must be a finite number, got ${String(opts.minDelta)}`);
+  check(opts.mode === undefined || opts.mode === 'min' || opts.mode === 'max', op, () => `mode must be 'min' or 'max', got ${String(opts.mode)}`);
+  check(opts.restoreBestWeights === undefined || typeof opts.restoreBestWeights === 'boolean', op, () => `restoreBestWeights must be a boolean, got ${String(opts.restoreBestWeights)}`);
   const monitor = opts.monitor ?? 'valLoss';
   const mode = opts.mode ?? (/acc/i.test(monitor) ? 'max' : 'min');
   const patience = opts.patience ?? 0;
@@ -374,6 +429,7 @@ export function checkpointCallback(opts: { save: (checkpoint: Checkpoint) => voi
  * @category Training
  */
 export function onEpochEnd(fn: (ctx: EpochContext) => void | Promise<void>): Callback {
+  check(typeof fn === 'function', 'onEpochEnd', () => `expected a function (ctx) => void, got ${fn === null ? 'null' : typeof fn}`);
   return { onEpochEnd: fn };
 }
 

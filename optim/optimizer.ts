@@ -1,6 +1,6 @@
 import { type Draft, castDraft, freeze, produce } from 'immer';
 import { allocate } from '../core/dtype.js';
-import { TapegradError, check } from '../core/errors.js';
+import { TapegradError, check, checkOptions } from '../core/errors.js';
 import { fmt, shapeEq } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import {
@@ -45,15 +45,24 @@ export class Optimizer<H extends object, S extends object> {
   private snap: OptimizerStateDict<H, S>;
 
   constructor(readonly rule: Rule<H, S>, params: readonly Tensor[] | readonly ParamGroup<H>[], opts: Partial<H> = {}) {
+    check(rule !== null && typeof rule === 'object' && typeof rule.update === 'function' && typeof rule.init === 'function' && typeof rule.defaults === 'object', 'Optimizer', () =>
+      'expected a Rule { name, defaults, init, update } (as sgdRule or adamRule)');
     const op = rule.name;
-    check(Array.isArray(params) && params.length > 0, op, () => 'got an empty parameter list');
+    check(Array.isArray(params) && params.length > 0, op, () =>
+      params instanceof Tensor
+        ? 'expected an array of parameters, got a single Tensor (pass [t], or model.parameters())'
+        : Array.isArray(params) ? 'got an empty parameter list' : `expected an array of parameters or parameter groups, got ${params === null ? 'null' : typeof params}`);
+    checkOptions(op, opts, Object.keys(rule.defaults));
     const groups: ParamGroup<H>[] = params[0] instanceof Tensor ? [{ params: params as readonly Tensor[] } as ParamGroup<H>] : [...(params as readonly ParamGroup<H>[])];
     const all: Tensor[] = [];
     const groupStates = groups.map((g, gi) => {
       check(g && Array.isArray(g.params), op, () => `parameter group ${gi} has no params array`);
+      const known = ['params', ...Object.keys(rule.defaults)];
+      for (const k of Object.keys(g))
+        check(known.includes(k), op, () => `parameter group ${gi} has an unknown option '${k}' (a group takes ${known.join(', ')})`);
       const { params: ps, ...own } = g;
       const hp = { ...rule.defaults, ...opts, ...own } as H;
-      validate(op, hp);
+      validate(op, hp, rule.defaults);
       const idx = ps.map((p, k) => {
         check(p instanceof Tensor && p.dtype !== 'int32' && p.isLeaf, op, () => `parameter ${k} of group ${gi} must be a float leaf tensor`);
         check(!all.includes(p), op, () => `parameter ${k} of group ${gi} appears more than once`);
@@ -76,8 +85,9 @@ export class Optimizer<H extends object, S extends object> {
    * and calls backward), returns the loss it computed.
    */
   step(closure?: () => number | Tensor): number | undefined {
-    const loss = closure ? closure() : undefined;
     const op = `${this.rule.name}.step`;
+    check(closure === undefined || typeof closure === 'function', op, () => `closure must be a function that recomputes the loss, got ${typeof closure}`);
+    const loss = closure ? closure() : undefined;
     const prev = this.snap;
     const writes: [Tensor, Tensor][] = [];
     this.snap = produce(prev, (draft: Draft<OptimizerStateDict<H, S>>) => {
@@ -128,7 +138,7 @@ export class Optimizer<H extends object, S extends object> {
       check(Array.isArray(g.params) && g.params.length === mine.params.length, op, () =>
         `group ${gi} has ${g.params?.length} parameter(s) in the saved state, ${mine.params.length} here`,
       );
-      validate(op, g);
+      validate(op, g, this.rule.defaults);
     });
     for (const [k, s] of Object.entries(dict.state)) {
       const i = Number(k);
@@ -148,13 +158,14 @@ export class Optimizer<H extends object, S extends object> {
   setHyperparameters(patch: Partial<H>, group?: number): void {
     const op = `${this.rule.name}.setHyperparameters`;
     const n = this.snap.paramGroups.length;
-    check(group === undefined || (Number.isInteger(group) && group >= 0 && group < n), op, () => `group ${group} does not exist (there are ${n})`);
-    check(!('params' in patch), op, () => 'params cannot be changed');
+    check(group === undefined || (Number.isInteger(group) && group >= 0 && group < n), op, () => `group ${String(group)} does not exist (there are ${n})`);
+    check(patch !== null && typeof patch === 'object' && !('params' in patch), op, () => 'params cannot be changed');
+    checkOptions(op, patch, Object.keys(this.rule.defaults));
     this.snap = produce(this.snap, (draft) => {
       draft.paramGroups.forEach((g, gi) => {
         if (group !== undefined && gi !== group) return;
         const next = { ...(g as object), ...patch };
-        validate(op, next);
+        validate(op, next, this.rule.defaults);
         Object.assign(g, patch);
       });
     });
@@ -166,8 +177,11 @@ export class Optimizer<H extends object, S extends object> {
   }
 }
 
-function validate(op: string, hp: object): void {
+function validate(op: string, hp: object, defaults: object): void {
   const h = hp as Record<string, unknown>;
+  // A flag whose default is a boolean must stay one ('false' as a string would be truthy).
+  for (const [k, d] of Object.entries(defaults))
+    if (typeof d === 'boolean' && k in h) check(typeof h[k] === 'boolean', op, () => `${k} must be a boolean, got ${String(h[k])}`);
   const nonNeg = ['lr', 'eps', 'weightDecay', 'momentum', 'dampening', 'lrDecay', 'initialAccumulatorValue', 'alpha'];
   for (const k of nonNeg)
     if (k in h) check(typeof h[k] === 'number' && Number.isFinite(h[k] as number) && (h[k] as number) >= 0, op, () => `${k} must be a finite number >= 0, got ${String(h[k])}`);
@@ -276,14 +290,34 @@ export interface GradientTransformation<S> {
  * @category Optimizers
  */
 export function fromRule<H extends object, S>(rule: Rule<H, S>, opts: Partial<H> = {}): GradientTransformation<S[]> {
+  check(rule !== null && typeof rule === 'object' && typeof rule.init === 'function' && typeof rule.update === 'function' && typeof rule.defaults === 'object', 'fromRule', () =>
+    'expected a Rule { name, defaults, init, update } (as sgdRule or adamRule)');
+  return transformation('fromRule', rule, opts);
+}
+
+function transformation<H extends object, S>(op: string, rule: Rule<H, S>, opts: Partial<H>): GradientTransformation<S[]> {
+  checkOptions(op, opts, Object.keys(rule.defaults));
   const hp = { ...rule.defaults, ...opts } as H;
-  validate(rule.name, hp);
+  validate(op, hp, rule.defaults);
+  const tensors = (name: string, xs: unknown, n?: number): void => {
+    check(Array.isArray(xs) && xs.every((x) => x instanceof Tensor), `${op}.update`, () => `${name} must be an array of tensors`);
+    check(n === undefined || xs.length === n, `${op}.update`, () => `got ${xs.length} ${name} for ${n} parameters`);
+  };
   return {
-    init: (params) => params.map((p) => rule.init(p, hp)),
+    init: (params) => {
+      tensors('params', params);
+      return params.map((p) => rule.init(p, hp));
+    },
     update(grads, state, params) {
-      check(grads.length === params.length && state.length === params.length, rule.name, () =>
-        `got ${grads.length} gradients and ${state.length} states for ${params.length} parameters`,
-      );
+      tensors('params', params);
+      tensors('gradients', grads, params.length);
+      check(Array.isArray(state) && state.length === params.length, `${op}.update`, () =>
+        `got ${Array.isArray(state) ? state.length : typeof state} states for ${params.length} parameters (the state comes from init)`);
+      grads.forEach((g, i) => {
+        const p = params[i]!;
+        check(shapeEq(g.shape, p.shape) && g.dtype === p.dtype, `${op}.update`, () =>
+          `gradient ${i} is ${g.dtype} ${fmt(g.shape)}, the parameter is ${p.dtype} ${fmt(p.shape)}`);
+      });
       const out = params.map((p, i) => rule.update(p, grads[i]!, state[i]!, hp));
       const updates = out.map(([next], i) => {
         const u = new Tensor(allocate(next.dtype, next.size), next.shape, next.dtype);
@@ -305,6 +339,8 @@ export function fromRule<H extends object, S>(rule: Rule<H, S>, opts: Partial<H>
  * @category Optimizers
  */
 export function applyUpdates(params: readonly Tensor[], updates: readonly Tensor[]): Tensor[] {
+  for (const [name, xs] of [['params', params], ['updates', updates]] as const)
+    check(Array.isArray(xs) && xs.every((x) => x instanceof Tensor), 'applyUpdates', () => `${name} must be an array of tensors`);
   check(params.length === updates.length, 'applyUpdates', () => `${params.length} parameters but ${updates.length} updates`);
   return params.map((p, i) => {
     const u = updates[i]!;
@@ -317,12 +353,12 @@ export function applyUpdates(params: readonly Tensor[], updates: readonly Tensor
 }
 
 /** Pure SGD. @example `const tx = sgd({ lr: 0.1 });` @category Optimizers */
-export const sgd = (opts: Partial<SGDOptions> = {}) => fromRule(sgdRule, opts);
+export const sgd = (opts: Partial<SGDOptions> = {}) => transformation('sgd', sgdRule, opts);
 /** Pure Adam. @example `const tx = adam({ lr: 1e-3 });` @category Optimizers */
-export const adam = (opts: Partial<AdamOptions> = {}) => fromRule(adamRule, opts);
+export const adam = (opts: Partial<AdamOptions> = {}) => transformation('adam', adamRule, opts);
 /** Pure AdamW. @example `const tx = adamw({ lr: 1e-3 });` @category Optimizers */
-export const adamw = (opts: Partial<AdamOptions> = {}) => fromRule(adamwRule, opts);
+export const adamw = (opts: Partial<AdamOptions> = {}) => transformation('adamw', adamwRule, opts);
 /** Pure RMSprop. @example `const tx = rmsprop({ lr: 0.01 });` @category Optimizers */
-export const rmsprop = (opts: Partial<RMSpropOptions> = {}) => fromRule(rmspropRule, opts);
+export const rmsprop = (opts: Partial<RMSpropOptions> = {}) => transformation('rmsprop', rmspropRule, opts);
 /** Pure Adagrad. @example `const tx = adagrad({ lr: 0.01 });` @category Optimizers */
-export const adagrad = (opts: Partial<AdagradOptions> = {}) => fromRule(adagradRule, opts);
+export const adagrad = (opts: Partial<AdagradOptions> = {}) => transformation('adagrad', adagradRule, opts);

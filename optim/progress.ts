@@ -1,4 +1,5 @@
 /** A terminal progress bar for training that falls back to plain lines when the output is not a terminal. */
+import { check, checkOptions } from '../core/errors.js';
 
 /** Where the bar writes: a Node stream, or anything with `write` (console.log is used when absent). @category Training */
 export interface ProgressStream {
@@ -39,6 +40,14 @@ export class ProgressBar {
   private readonly now: () => number;
 
   constructor(opts: { total: number; label?: string; stream?: ProgressStream; interactive?: boolean; now?: () => number }) {
+    const op = 'ProgressBar';
+    check(opts !== undefined, op, () => 'expected options { total, label?, stream?, interactive?, now? }');
+    checkOptions(op, opts, ['total', 'label', 'stream', 'interactive', 'now']);
+    check(Number.isInteger(opts.total) && opts.total >= 0, op, () => `total must be a non-negative integer (the number of steps), got ${String(opts.total)}`);
+    check(opts.label === undefined || typeof opts.label === 'string', op, () => `label must be a string, got ${typeof opts.label}`);
+    check(opts.stream === undefined || (opts.stream !== null && typeof opts.stream.write === 'function'), op, () => 'stream must have a write(text) method (as process.stdout)');
+    check(opts.interactive === undefined || typeof opts.interactive === 'boolean', op, () => `interactive must be a boolean, got ${String(opts.interactive)}`);
+    check(opts.now === undefined || typeof opts.now === 'function', op, () => `now must be a function returning milliseconds, got ${typeof opts.now}`);
     this.total = opts.total;
     this.label = opts.label ?? '';
     const proc = (globalThis as { process?: { stdout?: ProgressStream; env?: Record<string, string | undefined> } }).process;
@@ -63,6 +72,8 @@ export class ProgressBar {
 
   /** Reports that `step` of `total` steps are done, with running values (loss, metrics). */
   update(step: number, values: Record<string, number>): void {
+    check(Number.isInteger(step) && step >= 0 && step <= this.total, 'ProgressBar.update', () => `step must be an integer in 0..${this.total}, got ${String(step)}`);
+    check(values !== null && typeof values === 'object', 'ProgressBar.update', () => `values must be an object of numbers, got ${values === null ? 'null' : typeof values}`);
     if (this.interactive) {
       const width = 24;
       const filled = Math.round((width * step) / Math.max(this.total, 1));
@@ -81,6 +92,7 @@ export class ProgressBar {
 
   /** Ends the epoch with its final values (including validation ones). */
   finish(values: Record<string, number>): void {
+    check(values !== null && typeof values === 'object', 'ProgressBar.finish', () => `values must be an object of numbers, got ${values === null ? 'null' : typeof values}`);
     if (this.interactive) this.write('\r\x1b[K');
     this.write(`${this.line(this.total, values)}\n`);
   }

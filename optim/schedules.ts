@@ -2,7 +2,7 @@
  * Learning-rate schedules with PyTorch 1.13's semantics, including its chainable (recursive) forms, so
  * that composed schedules and resumed runs reproduce PyTorch's learning rates.
  */
-import { check } from '../core/errors.js';
+import { check, checkOptions } from '../core/errors.js';
 import type { Optimizer } from './optimizer.js';
 
 /** An optimizer of any kind, as a schedule drives it. @category Schedules */
@@ -12,6 +12,20 @@ export type Opt = Optimizer<object, object>;
 const initialLrs = new WeakMap<object, number[]>();
 
 const pyMod = (a: number, m: number) => ((a % m) + m) % m;
+
+/** Checks a schedule's option bag (an object with known keys only); returns it. */
+function options<T>(op: string, opts: T, known: readonly string[]): T {
+  check(opts !== undefined, op, () => `expected an options object {${known.join(', ')}}`);
+  checkOptions(op, opts, known);
+  return opts;
+}
+
+/** Checks an optional number: finite and at least `min` (or above it when `strict`), an integer when `integer`. */
+function num(op: string, name: string, v: unknown, min: number, { strict = false, integer = false, max = Infinity } = {}): void {
+  if (v === undefined) return;
+  check(typeof v === 'number' && Number.isFinite(v) && (strict ? v > min : v >= min) && v <= max && (!integer || Number.isInteger(v)), op, () =>
+    `${name} must be a${integer ? 'n integer' : ' finite number'} ${strict ? '>' : '>='} ${min}${max < Infinity ? ` and <= ${max}` : ''}, got ${String(v)}`);
+}
 
 /**
  * The base of the epoch-based schedules: construction performs the initial step (epoch 0), and each
@@ -32,7 +46,8 @@ export abstract class LRScheduler {
   private last: number[] = [];
 
   constructor(readonly optimizer: Opt) {
-    check(optimizer && Array.isArray(optimizer.lrs), this.constructor.name, () => 'expected an optimizer');
+    check(optimizer && Array.isArray(optimizer.lrs), this.constructor.name, () =>
+      `expected an optimizer (as new SGD(params)), got ${optimizer === null ? 'null' : typeof optimizer}`);
     if (!initialLrs.has(optimizer)) initialLrs.set(optimizer, optimizer.lrs);
     this.baseLrs = initialLrs.get(optimizer)!;
   }
@@ -53,6 +68,7 @@ export abstract class LRScheduler {
 
   /** Moves one epoch (or jumps to `epoch`, using the closed form where there is one) and sets the rates. */
   step(epoch?: number): void {
+    num(`${this.constructor.name}.step`, 'epoch', epoch, 0, { integer: true });
     this.stepCount++;
     let lrs: number[];
     if (epoch === undefined) {
@@ -83,7 +99,8 @@ export abstract class LRScheduler {
 
   /** Restores a position from {@link LRScheduler.stateDict}. */
   loadStateDict(s: Record<string, unknown>): void {
-    check(typeof s.lastEpoch === 'number' && typeof s.stepCount === 'number', this.constructor.name, () => 'expected { lastEpoch, stepCount }');
+    check(s !== null && typeof s === 'object' && typeof s.lastEpoch === 'number' && typeof s.stepCount === 'number', `${this.constructor.name}.loadStateDict`, () =>
+      'expected { lastEpoch, stepCount } (from stateDict())');
     this.lastEpoch = s.lastEpoch;
     this.stepCount = s.stepCount;
     this.last = [...((s.lastLr as number[]) ?? [])];
@@ -103,6 +120,8 @@ export class StepLR extends LRScheduler {
   readonly gamma: number;
   constructor(optimizer: Opt, opts: { stepSize: number; gamma?: number }) {
     super(optimizer);
+    options('StepLR', opts, ['stepSize', 'gamma']);
+    num('StepLR', 'gamma', opts.gamma, 0);
     check(Number.isInteger(opts?.stepSize) && opts.stepSize > 0, 'StepLR', () => `stepSize must be a positive integer, got ${opts?.stepSize}`);
     this.stepSize = opts.stepSize;
     this.gamma = opts.gamma ?? 0.1;
@@ -130,7 +149,10 @@ export class MultiStepLR extends LRScheduler {
   readonly gamma: number;
   constructor(optimizer: Opt, opts: { milestones: number[]; gamma?: number }) {
     super(optimizer);
-    check(Array.isArray(opts?.milestones) && opts.milestones.every((m) => Number.isInteger(m) && m > 0), 'MultiStepLR', () => 'milestones must be positive integers');
+    options('MultiStepLR', opts, ['milestones', 'gamma']);
+    num('MultiStepLR', 'gamma', opts.gamma, 0);
+    check(Array.isArray(opts?.milestones) && opts.milestones.every((m) => Number.isInteger(m) && m > 0), 'MultiStepLR', () =>
+      `milestones must be an array of positive integers, got ${JSON.stringify(opts.milestones) ?? String(opts.milestones)}`);
     this.milestones = [...opts.milestones].sort((a, b) => a - b);
     this.gamma = opts.gamma ?? 0.1;
     this.initialStep();
@@ -154,9 +176,11 @@ export class ConstantLR extends LRScheduler {
   readonly totalIters: number;
   constructor(optimizer: Opt, opts: { factor?: number; totalIters?: number } = {}) {
     super(optimizer);
+    options('ConstantLR', opts, ['factor', 'totalIters']);
+    num('ConstantLR', 'totalIters', opts.totalIters, 0, { integer: true });
     this.factor = opts.factor ?? 1 / 3;
     this.totalIters = opts.totalIters ?? 5;
-    check(this.factor > 0 && this.factor <= 1, 'ConstantLR', () => `factor must be in (0, 1], got ${this.factor}`);
+    check(typeof this.factor === 'number' && this.factor > 0 && this.factor <= 1, 'ConstantLR', () => `factor must be in (0, 1], got ${this.factor}`);
     this.initialStep();
   }
   protected getLr(): number[] {
@@ -181,7 +205,8 @@ export class ExponentialLR extends LRScheduler {
   readonly gamma: number;
   constructor(optimizer: Opt, opts: { gamma: number }) {
     super(optimizer);
-    check(typeof opts?.gamma === 'number' && opts.gamma > 0, 'ExponentialLR', () => `gamma must be positive, got ${opts?.gamma}`);
+    options('ExponentialLR', opts, ['gamma']);
+    check(typeof opts.gamma === 'number' && opts.gamma > 0 && Number.isFinite(opts.gamma), 'ExponentialLR', () => `gamma must be a finite number > 0, got ${String(opts.gamma)}`);
     this.gamma = opts.gamma;
     this.initialStep();
   }
@@ -207,6 +232,8 @@ export class CosineAnnealingLR extends LRScheduler {
   readonly etaMin: number;
   constructor(optimizer: Opt, opts: { tMax: number; etaMin?: number }) {
     super(optimizer);
+    options('CosineAnnealingLR', opts, ['tMax', 'etaMin']);
+    num('CosineAnnealingLR', 'etaMin', opts.etaMin, 0);
     check(Number.isInteger(opts?.tMax) && opts.tMax > 0, 'CosineAnnealingLR', () => `tMax must be a positive integer, got ${opts?.tMax}`);
     this.tMax = opts.tMax;
     this.etaMin = opts.etaMin ?? 0;
@@ -238,10 +265,12 @@ export class LinearLR extends LRScheduler {
   readonly totalIters: number;
   constructor(optimizer: Opt, opts: { startFactor?: number; endFactor?: number; totalIters?: number } = {}) {
     super(optimizer);
+    options('LinearLR', opts, ['startFactor', 'endFactor', 'totalIters']);
+    num('LinearLR', 'totalIters', opts.totalIters, 0, { strict: true, integer: true });
     this.startFactor = opts.startFactor ?? 1 / 3;
     this.endFactor = opts.endFactor ?? 1;
     this.totalIters = opts.totalIters ?? 5;
-    check(this.startFactor > 0 && this.startFactor <= 1 && this.endFactor >= 0 && this.endFactor <= 1, 'LinearLR', () =>
+    check(typeof this.startFactor === 'number' && typeof this.endFactor === 'number' && this.startFactor > 0 && this.startFactor <= 1 && this.endFactor >= 0 && this.endFactor <= 1, 'LinearLR', () =>
       `startFactor must be in (0, 1] and endFactor in [0, 1], got ${this.startFactor} and ${this.endFactor}`,
     );
     this.initialStep();
@@ -272,6 +301,11 @@ export class LinearLR extends LRScheduler {
 export class SequentialLR {
   lastEpoch: number;
   constructor(readonly optimizer: Opt, readonly schedulers: readonly LRScheduler[], readonly milestones: readonly number[]) {
+    check(optimizer && Array.isArray(optimizer.lrs), 'SequentialLR', () => `expected an optimizer, got ${optimizer === null ? 'null' : typeof optimizer}`);
+    check(Array.isArray(schedulers) && schedulers.every((x) => x instanceof LRScheduler), 'SequentialLR', () =>
+      'schedulers must be an array of schedules (StepLR, LinearLR, ...)');
+    check(Array.isArray(milestones) && milestones.every((m, i) => Number.isInteger(m) && m > 0 && (i === 0 || m > milestones[i - 1]!)), 'SequentialLR', () =>
+      `milestones must be increasing positive integers, got ${JSON.stringify(milestones) ?? String(milestones)}`);
     check(schedulers.length > 0 && milestones.length === schedulers.length - 1, 'SequentialLR', () =>
       `expected ${schedulers.length - 1} milestone(s) for ${schedulers.length} schedulers, got ${milestones.length}`,
     );
@@ -318,7 +352,8 @@ export class SequentialLR {
  */
 export class ChainedScheduler {
   constructor(readonly schedulers: readonly LRScheduler[]) {
-    check(schedulers.length > 0, 'ChainedScheduler', () => 'expected at least one scheduler');
+    check(Array.isArray(schedulers) && schedulers.length > 0 && schedulers.every((x) => x instanceof LRScheduler), 'ChainedScheduler', () =>
+      'expected a non-empty array of schedules (StepLR, ExponentialLR, ...)');
   }
   step(): void {
     for (const s of this.schedulers) s.step();
@@ -378,6 +413,14 @@ export class ReduceLROnPlateau {
 
   constructor(readonly optimizer: Opt, opts: PlateauOptions = {}) {
     const op = 'ReduceLROnPlateau';
+    check(optimizer && Array.isArray(optimizer.lrs), op, () => `expected an optimizer, got ${optimizer === null ? 'null' : typeof optimizer}`);
+    checkOptions(op, opts, ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps']);
+    num(op, 'patience', opts.patience, 0, { integer: true });
+    num(op, 'cooldown', opts.cooldown, 0, { integer: true });
+    num(op, 'threshold', opts.threshold, 0);
+    num(op, 'eps', opts.eps, 0);
+    num(op, 'factor', opts.factor, 0);
+    (Array.isArray(opts.minLr) ? opts.minLr : [opts.minLr]).forEach((m, i) => num(op, Array.isArray(opts.minLr) ? `minLr[${i}]` : 'minLr', m, 0));
     this.mode = opts.mode ?? 'min';
     this.factor = opts.factor ?? 0.1;
     this.patience = opts.patience ?? 10;
@@ -403,7 +446,8 @@ export class ReduceLROnPlateau {
 
   /** Records this epoch's metric and lowers the rates after `patience` epochs without improvement. */
   step(metric: number): void {
-    check(typeof metric === 'number', 'ReduceLROnPlateau', () => `step needs the metric as a number, got ${typeof metric}`);
+    check(typeof metric === 'number' && !Number.isNaN(metric), 'ReduceLROnPlateau.step', () =>
+      `expected the metric as a number, got ${typeof metric === 'number' ? 'NaN (the model diverged?)' : typeof metric}`);
     this.lastEpoch++;
     if (this.isBetter(metric)) {
       this.best = metric;
@@ -432,7 +476,8 @@ export class ReduceLROnPlateau {
   }
 
   loadStateDict(s: Record<string, unknown>): void {
-    check(typeof s.best === 'number' && typeof s.numBadEpochs === 'number', 'ReduceLROnPlateau', () => 'expected { best, numBadEpochs, cooldownCounter, lastEpoch }');
+    check(s !== null && typeof s === 'object' && typeof s.best === 'number' && typeof s.numBadEpochs === 'number', 'ReduceLROnPlateau.loadStateDict', () =>
+      'expected { best, numBadEpochs, cooldownCounter, lastEpoch } (from stateDict())');
     this.best = s.best;
     this.numBadEpochs = s.numBadEpochs;
     this.cooldownCounter = Number(s.cooldownCounter ?? 0);

@@ -218,6 +218,8 @@ export function softplus(x: Tensor, beta = 1): Tensor {
  */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   requireFloat('leakyRelu', asTensor('leakyRelu', x));
+  check(typeof negativeSlope === 'number' && Number.isFinite(negativeSlope), 'leakyRelu', () =>
+    `negativeSlope must be a finite number, got ${typeof negativeSlope === 'number' ? negativeSlope : typeof negativeSlope}`);
   return where(gt(x, 0), x, mul(x, negativeSlope));
 }
 

@@ -20,7 +20,7 @@ import { type Tensor, add, chunk, linear, mul, nn, sigmoid, sub, tanh } from '..
  * ```ts
  * const cell = new MGUCell(3, 8);
  * const h = cell.forward(randn([4, 3]));                                        // [4, 8]
- * const layer = new nn.Recurrent((i) => new MGUCell(i, 8), 3, { numLayers: 2, bidirectional: true });
+ * const layer = new nn.Recurrent((i, _l, _r, opts) => new MGUCell(i, 8, opts), 3, { numLayers: 2, bidirectional: true });
  * ```
  */
 export class MGUCell extends nn.Module implements nn.RecurrentCell {

@@ -17,7 +17,7 @@ import { type CellOptions, RNNCellBase, cellForward } from '../cell.js';
  */
 export class GRUCell extends RNNCellBase {
   constructor(inputSize: number, hiddenSize: number, opts: CellOptions = {}) {
-    super(inputSize, hiddenSize, 3, [hiddenSize], opts);
+    super(inputSize, hiddenSize, 3, [hiddenSize], opts, hiddenSize, []);
   }
 
   /** x W_ih^T + b_ih, for any number of rows (b_hh stays with the hidden matmul, which r scales). */
@@ -40,6 +40,6 @@ export class GRUCell extends RNNCellBase {
 
   /** The next hidden state for input [N, I] (or [I]) and h (zeros when omitted). */
   forward(x: Tensor, h?: Tensor): Tensor {
-    return cellForward(this, x, h ? [h] : undefined)[0]!;
+    return cellForward(this, x, h !== undefined && h !== null ? [h] : undefined)[0]!;
   }
 }

@@ -4,7 +4,7 @@ import { linear } from '../../autograd/ops/linalg.js';
 import { chunk } from '../../autograd/ops/shape.js';
 import { sigmoid, tanh } from '../../autograd/ops/unary.js';
 import { type CellOptions, RNNCellBase, cellForward } from '../cell.js';
-import { checkSize } from '../module.js';
+import { check } from '../../core/errors.js';
 
 /** Options of {@link LSTMCell}. @category Recurrent */
 export interface LSTMCellOptions extends CellOptions {
@@ -24,9 +24,8 @@ export interface LSTMCellOptions extends CellOptions {
  */
 export class LSTMCell extends RNNCellBase {
   constructor(inputSize: number, hiddenSize: number, opts: LSTMCellOptions = {}) {
-    const proj = opts.projSize ?? 0;
-    if (proj) checkSize('LSTMCell', 'projSize', proj);
-    super(inputSize, hiddenSize, 4, [proj || hiddenSize, hiddenSize], opts, proj || hiddenSize);
+    const proj = checkProjSize('LSTMCell', opts?.projSize, hiddenSize);
+    super(inputSize, hiddenSize, 4, [proj || hiddenSize, hiddenSize], opts, proj || hiddenSize, ['projSize']);
     this.registerParameter('weight_hr', proj ? this.init([proj, hiddenSize]) : null);
   }
 
@@ -61,4 +60,16 @@ export class LSTMCell extends RNNCellBase {
   override extraRepr(): string {
     return `${super.extraRepr()}${this.weightHr ? `, proj_size=${this.stateSizes[0]}` : ''}`;
   }
+}
+
+/**
+ * @internal Validates a projection size as PyTorch does: 0 (none) or an integer in 1..hiddenSize-1
+ * (hiddenSize itself must be valid for the bound to be stated).
+ */
+export function checkProjSize(op: string, projSize: unknown, hiddenSize: number): number {
+  const p = projSize ?? 0;
+  check(Number.isInteger(p) && (p as number) >= 0, op, () => `projSize must be a non-negative integer (0 for no projection), got ${String(p)}`);
+  check(p === 0 || !Number.isInteger(hiddenSize) || (p as number) < hiddenSize, op, () =>
+    `projSize must be smaller than hiddenSize (it projects h down), got projSize ${String(p)} and hiddenSize ${hiddenSize}`);
+  return p as number;
 }

@@ -18,7 +18,7 @@ import { type CellOptions, RNNCellBase, cellForward } from '../cell.js';
  */
 export class PeepholeLSTMCell extends RNNCellBase {
   constructor(inputSize: number, hiddenSize: number, opts: CellOptions = {}) {
-    super(inputSize, hiddenSize, 4, [hiddenSize, hiddenSize], opts);
+    super(inputSize, hiddenSize, 4, [hiddenSize, hiddenSize], opts, hiddenSize, []);
     for (const k of ['weight_ci', 'weight_cf', 'weight_co']) this.registerParameter(k, this.init([hiddenSize]));
   }
 

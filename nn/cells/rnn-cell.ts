@@ -23,7 +23,7 @@ export class RNNCell extends RNNCellBase {
   readonly nonlinearity: 'tanh' | 'relu';
 
   constructor(inputSize: number, hiddenSize: number, opts: RNNCellOptions = {}) {
-    super(inputSize, hiddenSize, 1, [hiddenSize], opts);
+    super(inputSize, hiddenSize, 1, [hiddenSize], opts, hiddenSize, ['nonlinearity']);
     this.nonlinearity = opts.nonlinearity ?? 'tanh';
     check(this.nonlinearity === 'tanh' || this.nonlinearity === 'relu', this.name, () => `nonlinearity must be 'tanh' or 'relu', got ${String(opts.nonlinearity)}`);
   }
@@ -44,7 +44,7 @@ export class RNNCell extends RNNCellBase {
 
   /** The next hidden state for input [N, I] (or [I]) and hidden state h (zeros when omitted). */
   forward(x: Tensor, h?: Tensor): Tensor {
-    return cellForward(this, x, h ? [h] : undefined)[0]!;
+    return cellForward(this, x, h !== undefined && h !== null ? [h] : undefined)[0]!;
   }
 
   override extraRepr(): string {

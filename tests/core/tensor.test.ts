@@ -126,8 +126,8 @@ describe('filled creation functions', () => {
 
   it('full with int32 rejects a fractional value; shapes must be non-negative integers', () => {
     expectTapegradError(() => full([2], 0.5, { dtype: 'int32' }), 'full', '0.5');
-    expectTapegradError(() => zeros([2, -1]), 'full', '[2, -1]');
-    expectTapegradError(() => ones([1.5]), 'full');
+    expectTapegradError(() => zeros([2, -1]), 'zeros', '[2, -1]');
+    expectTapegradError(() => ones([1.5]), 'ones');
   });
 
   it('zerosLike / onesLike copy shape and dtype, dtype can be overridden', () => {

@@ -267,7 +267,7 @@ describe('errors', () => {
     expectError(() => init.normal(zeros([2]), Number.NaN), 'init.normal', 'mean');
     expectError(() => init.kaimingUniform(zeros([2, 2]), { mode: 'fan_in' as 'fanIn' }), 'init.kaimingUniform', 'mode', 'fan_in');
     expectError(() => init.calculateGain('gelu' as 'relu'), 'init.calculateGain', "'gelu'", 'leakyRelu');
-    expectError(() => init.kaimingUniform(zeros([2, 2]), { nonlinearity: 'swish' as 'relu' }), 'init.calculateGain', 'swish');
+    expectError(() => init.kaimingUniform(zeros([2, 2]), { nonlinearity: 'swish' as 'relu' }), 'init.kaimingUniform', 'init.calculateGain', 'swish');
     expectError(() => init.zeros([1, 2] as unknown as Tensor), 'init.zeros', 'Tensor');
   });
 });

@@ -98,9 +98,9 @@ describe('Linear', () => {
     expectError(() => new Linear(3, 2.5), 'Linear', 'outFeatures', '2.5');
     expectError(() => new Linear(3, 2, { dtype: 'int32' as 'float32' }), 'Linear', 'dtype', 'int32');
     const fc = new Linear(3, 4);
-    expectError(() => fc.forward(zeros([2, 5])), 'Linear', '[..., 3]', '[2, 5]');
-    expectError(() => fc.forward(zeros([2, 3], { dtype: 'float64' })), 'Linear', 'float32', 'float64 [2, 3]');
-    expectError(() => fc.forward([1, 2, 3] as unknown as Tensor), 'Linear', 'array');
+    expectError(() => fc.forward(zeros([2, 5])), 'Linear.forward', '[..., 3]', '[2, 5]');
+    expectError(() => fc.forward(zeros([2, 3], { dtype: 'float64' })), 'Linear.forward', 'float32', 'float64 [2, 3]');
+    expectError(() => fc.forward([1, 2, 3] as unknown as Tensor), 'Linear.forward', 'array');
   });
 
   it('gradcheck (float64) with respect to input, weight and bias', () => {
@@ -148,7 +148,7 @@ describe('Sequential', () => {
     });
     expectClose(seq.forward(f64([[1, 2], [-1, -2]])), [[1 + 2 * 1 + 3 * 0], [1 + 2 * 0 + 3 * 2]]);
     expectError(() => new Sequential({} as never), 'Sequential', 'not a Module');
-    expectError(() => seq.at(3), 'Sequential', 'index 3', '3 module(s)');
+    expectError(() => seq.at(3), 'Sequential.at', 'index 3', '3 module(s)');
   });
 
   it('gradcheck (float64) through a two-layer network, w.r.t. the input and the first weight', () => {
@@ -220,9 +220,9 @@ describe('Embedding', () => {
 
   it('refuses bad ids and options, naming Embedding', () => {
     const emb = new Embedding(10, 3);
-    expectError(() => emb.forward(i32([[1, 10]])), 'Embedding', 'id 10', 'flat position 1', '[1, 2]', '10 embeddings');
-    expectError(() => emb.forward(i32([-1])), 'Embedding', 'id -1');
-    expectError(() => emb.forward(tensor([1, 2])), 'Embedding', 'int32', 'float32 [2]');
+    expectError(() => emb.forward(i32([[1, 10]])), 'Embedding.forward', 'id 10', 'flat position 1', '[1, 2]', '10 embeddings');
+    expectError(() => emb.forward(i32([-1])), 'Embedding.forward', 'id -1');
+    expectError(() => emb.forward(tensor([1, 2])), 'Embedding.forward', 'int32', 'float32 [2]');
     expectError(() => new Embedding(10, 3, { paddingIdx: 10 }), 'Embedding', 'paddingIdx', '[-10, 9]', '10');
     expectError(() => new Embedding(10, 3, { paddingIdx: -11 }), 'Embedding', 'paddingIdx', '-11');
     expectError(() => new Embedding(0, 3), 'Embedding', 'numEmbeddings');
@@ -344,8 +344,8 @@ describe('LayerNorm', () => {
 
   it('refuses mismatched shapes and dtypes', () => {
     const ln = new LayerNorm(4);
-    expectError(() => ln.forward(zeros([2, 3])), 'LayerNorm', '[..., 4]', '[2, 3]');
-    expectError(() => ln.forward(zeros([2, 4], { dtype: 'float64' })), 'LayerNorm', 'float32', 'float64 [2, 4]');
+    expectError(() => ln.forward(zeros([2, 3])), 'LayerNorm.forward', '[..., 4]', '[2, 3]');
+    expectError(() => ln.forward(zeros([2, 4], { dtype: 'float64' })), 'LayerNorm.forward', 'float32', 'float64 [2, 4]');
     expectError(() => new LayerNorm([]), 'LayerNorm', 'normalizedShape');
     expectError(() => new LayerNorm(4, { eps: -1 }), 'LayerNorm', 'eps', '-1');
   });

@@ -261,7 +261,7 @@ describe('bad input names the layer, what came and what was expected', () => {
   it('wrong input rank', () => expect(err(() => lstm.forward(randn([5]))).message).toContain('(L, N, H_in)'));
   it('wrong state shape', () => {
     const e = err(() => lstm.forward(randn([5, 2, 3]), [randn([1, 2, 4]), randn([2, 2, 4])]));
-    expect(e.message).toMatch(/LSTM: initial state 0 must be float32 \[2, 2, 4\].*got float32 \[1, 2, 4\]/);
+    expect(e.message).toMatch(/LSTM.forward: initial state 0 must be float32 \[2, 2, 4\].*got float32 \[1, 2, 4\]/);
   });
   it('lengths longer than the sequence', () => {
     expect(err(() => lstm.forward(randn([5, 2, 3]), undefined, { lengths: [5, 6] })).message).toMatch(/lengths\[1\] = 6 is outside 1..5/);
@@ -277,8 +277,8 @@ describe('bad input names the layer, what came and what was expected', () => {
   });
   it('a cell given a state of the wrong shape', () => {
     const cell = new nn.LSTMCell(3, 4);
-    expect(err(() => cell.forward(randn([2, 3]), [randn([2, 4]), randn([3, 4])])).message).toMatch(/LSTMCell: state 1 must be float32 \[2, 4\]/);
-    expect(err(() => cell.forward(randn([2, 5]))).message).toMatch(/LSTMCell: expected input of shape \(N, 3\) or \(3\), got \[2, 5\]/);
+    expect(err(() => cell.forward(randn([2, 3]), [randn([2, 4]), randn([3, 4])])).message).toMatch(/LSTMCell.forward: state 1 must be float32 \[2, 4\]/);
+    expect(err(() => cell.forward(randn([2, 5]))).message).toMatch(/LSTMCell.forward: expected input of shape \(N, 3\) or \(3\), got \[2, 5\]/);
   });
   it('loading a wrong state dict changes nothing', () => {
     const before = Array.from(lstm.param === undefined ? [] : lstm.stateDict().weight_ih_l0!.data);

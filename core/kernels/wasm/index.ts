@@ -196,7 +196,7 @@ function startWorkers(inst: Instance, n: number): void {
  * @category Kernels
  */
 export function setNumThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new TapegradError('setNumThreads', `expected a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 1) throw new TapegradError('setNumThreads', `expected a positive integer, got ${String(n)}`);
   threads = Math.min(n, MAX_WORKERS + 1);
   const inst = instance;
   if (inst?.pool && threads > 1) startWorkers(inst, threads - 1);
