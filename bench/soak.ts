@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { poolStats } from '../core/dtype.js';
 import { wasmMemoryBytes } from '../core/kernels/wasm/index.js';
@@ -36,17 +37,18 @@ maximum and the last sample after it, writes bench/soak/*.json, *.csv and bench/
   --data PATH    the text (default ../shared/data/char-text-generation/moby-dick.txt)
   --out DIR      where the JSON and CSV go (default bench/soak)
   --no-summary   do not write bench/SOAK.md
+  --snapshots    write a heap snapshot per loop after the warm-up and at the end (compare: bench/heap-diff.ts)
 `;
 
 interface Options {
   steps: number; warmup: number; every: number; loops: Loop[]; limit: number;
-  hidden: number; embed: number; seq: number; batch: number; data: string; out: string; summary: boolean;
+  hidden: number; embed: number; seq: number; batch: number; data: string; out: string; summary: boolean; snapshots: boolean;
 }
 
 function parse(argv: string[]): Options {
   const o: Options = {
     steps: 10_000, warmup: 1000, every: 100, loops: [...LOOPS], limit: 5, hidden: 64, embed: 16, seq: 32, batch: 16,
-    data: DATA, out: path.join(HERE, 'soak'), summary: true,
+    data: DATA, out: path.join(HERE, 'soak'), summary: true, snapshots: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -74,6 +76,7 @@ function parse(argv: string[]): Options {
     else if (a === '--data') o.data = path.resolve(value());
     else if (a === '--out') o.out = path.resolve(value());
     else if (a === '--no-summary') o.summary = false;
+    else if (a === '--snapshots') o.snapshots = true;
     else if (a === '--loops') {
       const ls = value().split(',');
       for (const l of ls) if (!(LOOPS as readonly string[]).includes(l)) throw new Error(`unknown loop '${l}' (backward, functional)`);
@@ -192,6 +195,7 @@ async function child(loop: Loop, o: Options): Promise<Sample[]> {
     if (s % o.every === 0) {
       const m = await settledUsage();
       samples.push({ ...m, step: s, pooled: poolStats().bytes, wasm: wasmMemoryBytes(), loss: smooth });
+      if (o.snapshots && (s === o.warmup || s === o.steps)) v8.writeHeapSnapshot(path.join(o.out, `${loop}-${s}.heapsnapshot`));
       if (s % (10 * o.every) === 0)
         process.stderr.write(`${loop} step ${s}: loss ${smooth.toFixed(3)}, heap ${mb(m.heapUsed)}, rss ${mb(m.rss)} MB, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
     }
