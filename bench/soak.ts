@@ -37,18 +37,20 @@ maximum and the last sample after it, writes bench/soak/*.json, *.csv and bench/
   --data PATH    the text (default ../shared/data/char-text-generation/moby-dick.txt)
   --out DIR      where the JSON and CSV go (default bench/soak)
   --no-summary   do not write bench/SOAK.md
+  --rounds N     gc-and-pause rounds per sample, the smallest reading kept (default 2)
+  --malloc-arena-max N   run the loops with MALLOC_ARENA_MAX=N (glibc: fewer per-thread malloc arenas)
   --snapshots    write a heap snapshot per loop after the warm-up and at the end (compare: bench/heap-diff.ts)
 `;
 
 interface Options {
   steps: number; warmup: number; every: number; loops: Loop[]; limit: number;
-  hidden: number; embed: number; seq: number; batch: number; data: string; out: string; summary: boolean; snapshots: boolean;
+  hidden: number; embed: number; seq: number; batch: number; data: string; out: string; summary: boolean; snapshots: boolean; rounds: number; arenas: number | null;
 }
 
 function parse(argv: string[]): Options {
   const o: Options = {
     steps: 10_000, warmup: 1000, every: 100, loops: [...LOOPS], limit: 5, hidden: 64, embed: 16, seq: 32, batch: 16,
-    data: DATA, out: path.join(HERE, 'soak'), summary: true, snapshots: false,
+    data: DATA, out: path.join(HERE, 'soak'), summary: true, snapshots: false, rounds: 2, arenas: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -77,6 +79,8 @@ function parse(argv: string[]): Options {
     else if (a === '--out') o.out = path.resolve(value());
     else if (a === '--no-summary') o.summary = false;
     else if (a === '--snapshots') o.snapshots = true;
+    else if (a === '--rounds') o.rounds = int();
+    else if (a === '--malloc-arena-max') o.arenas = int();
     else if (a === '--loops') {
       const ls = value().split(',');
       for (const l of ls) if (!(LOOPS as readonly string[]).includes(l)) throw new Error(`unknown loop '${l}' (backward, functional)`);
@@ -104,11 +108,10 @@ interface Sample {
 // after it can still count a few MB of a step's dead activations (more on a busy machine). A sample is the
 // smallest reading of several rounds of gc and a pause: what is still referenced is counted in every round,
 // so a leak still shows; only memory on its way out is left out.
-const ROUNDS = 4;
-async function settledUsage(): Promise<{ heapUsed: number; rss: number; external: number; arrayBuffers: number }> {
+async function settledUsage(rounds: number): Promise<{ heapUsed: number; rss: number; external: number; arrayBuffers: number }> {
   const gc = (globalThis as { gc?: () => void }).gc!;
   let best = { heapUsed: Infinity, rss: Infinity, external: Infinity, arrayBuffers: Infinity };
-  for (let k = 0; k < ROUNDS; k++) {
+  for (let k = 0; k < rounds; k++) {
     gc();
     await new Promise((r) => setTimeout(r, 25));
     const m = process.memoryUsage();
@@ -193,7 +196,7 @@ async function child(loop: Loop, o: Options): Promise<Sample[]> {
   let smooth = NaN;
   for (let s = 0; s <= o.steps; s++) {
     if (s % o.every === 0) {
-      const m = await settledUsage();
+      const m = await settledUsage(o.rounds);
       samples.push({ ...m, step: s, pooled: poolStats().bytes, wasm: wasmMemoryBytes(), loss: smooth });
       if (o.snapshots && (s === o.warmup || s === o.steps)) v8.writeHeapSnapshot(path.join(o.out, `${loop}-${s}.heapsnapshot`));
       if (s % (10 * o.every) === 0)
@@ -243,6 +246,7 @@ async function parent(o: Options, argv: string[]): Promise<void> {
     const file = path.join(o.out, `${loop}.json`);
     const c = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...argv, '--child', loop, '--result', file], {
       stdio: ['ignore', 'inherit', 'inherit'],
+      env: o.arenas === null ? process.env : { ...process.env, MALLOC_ARENA_MAX: String(o.arenas) },
     });
     c.on('error', reject);
     c.on('exit', (code) => (code === 0 ? resolve({ loop, seconds: (performance.now() - t0) / 1000 }) : reject(new Error(`the ${loop} loop failed (exit ${code})`))));
@@ -269,7 +273,7 @@ async function parent(o: Options, argv: string[]): Promise<void> {
   const setup =
     `${o.steps.toLocaleString('en-US')} steps per loop, baseline after ${o.warmup.toLocaleString('en-US')} warm-up steps, a sample (after gc) every ${o.every}; ` +
     `Embedding(${o.embed}) -> LSTM(${o.hidden}) -> Linear, batch ${o.batch} x ${o.seq} characters of Moby-Dick, Adam; ` +
-    `Node ${process.versions.node}, relaxed SIMD ${wasmRelaxedSimd() ? 'on' : 'off'}; ` +
+    `Node ${process.versions.node}, relaxed SIMD ${wasmRelaxedSimd() ? 'on' : 'off'}, ${o.rounds} gc round(s) per sample${o.arenas === null ? '' : `, MALLOC_ARENA_MAX=${o.arenas}`}; ` +
     Object.entries(results).map(([l, r]) => `${l} ${Math.round(r.seconds)} s`).join(', ');
   process.stdout.write(`\n${setup}\n\n${table}\n`);
   writeFileSync(path.join(o.out, 'summary.json'), `${JSON.stringify({ options: o, node: process.versions.node, relaxedSimd: wasmRelaxedSimd(), results }, null, 2)}\n`);
