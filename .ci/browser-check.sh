@@ -1,12 +1,26 @@
 #!/usr/bin/env bash
 # Loads the built ESM bundle (dist/index.js) in headless Chromium and runs grad, backward and gradcheck
 # there, and float32 products and tanh big enough for the WebAssembly kernels against the TypeScript
-# ones (Chromium 114+ loads the relaxed-SIMD build). Skips, saying so, when Chromium is not installed
-# (Debian: apt-get install chromium).
+# ones (Chromium 114+ loads the relaxed-SIMD build). Where Chromium is missing it installs Debian's
+# (apt-get update && apt-get install -y chromium; CI runs as root, elsewhere through sudo when that needs
+# no password) and fails when it cannot: the check is never skipped.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-browser=$(command -v chromium || command -v chromium-browser || true)
-if [ -z "$browser" ]; then echo "browser check skipped: no chromium on this machine"; exit 0; fi
+find_browser() { command -v chromium || command -v chromium-browser || true; }
+browser=$(find_browser)
+if [ -z "$browser" ]; then
+  if [ "$(id -u)" = 0 ]; then as_root=()
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then as_root=(sudo -n)
+  else echo "browser check: no chromium on this machine, and installing it needs root: apt-get install chromium" >&2; exit 1; fi
+  command -v apt-get >/dev/null || { echo "browser check: no chromium and no apt-get to install it with" >&2; exit 1; }
+  echo "browser check: no chromium on this machine; installing Debian's"
+  # Waits up to 10 minutes for another apt or dpkg run to release its lock instead of failing at once.
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y chromium
+  hash -r
+  browser=$(find_browser)
+  [ -n "$browser" ] || { echo "browser check: apt-get installed chromium but no chromium command is on PATH" >&2; exit 1; }
+fi
 [ -f dist/index.js ] || { echo "browser check: dist/index.js is missing; run npm run build first" >&2; exit 1; }
 dir=$(mktemp -d)
 trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$dir"' EXIT

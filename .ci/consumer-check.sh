@@ -4,7 +4,15 @@
 # entries: `tapegrad` (the library, browser-safe) and `tapegrad/node` (files: checkpoints, safetensors).
 # Run it after `npm run build`. Needs no network beyond the npm registry (immer, the only dependency,
 # usually comes from the npm cache).
+# Usage: bash .ci/consumer-check.sh [NODE_BINARY...]: the require() and import() checks run on this
+# machine's node and on each given one (.ci/run passes Node 22 and 24: their module loaders differ from
+# Node 20's, e.g. require() of ES modules from 22.12, and the package must resolve the same way on each).
 set -euo pipefail
+runtimes=(node)
+for n in "$@"; do
+  [[ -x "$n" && -f "$n" ]] || { echo "consumer-check: $n is not an executable node" >&2; exit 1; }
+  runtimes+=("$(cd "$(dirname "$n")" && pwd)/$(basename "$n")") # absolute: the checks run in another folder
+done
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tsc="$root/node_modules/.bin/tsc"
@@ -92,7 +100,7 @@ const fs = require('node:fs'), os = require('node:os'), path = require('node:pat
   }
 })().catch((e) => { console.error(e); process.exit(1); });
 JS
-node check.cjs
+for n in "${runtimes[@]}"; do echo "node $("$n" --version):"; "$n" check.cjs; done
 
 # --- ESM: import() picks dist/index.js ---------------------------------------------------------------
 cat > check.mjs <<'JS'
@@ -127,7 +135,7 @@ try {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 JS
-node check.mjs
+for n in "${runtimes[@]}"; do echo "node $("$n" --version):"; "$n" check.mjs; done
 
 # --- Types: the declarations resolve (node16 for ESM and CJS, bundler) and are not `any` --------------
 cat > check.ts <<'TS'

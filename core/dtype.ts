@@ -84,6 +84,13 @@ export function recycle(a: TypedArray): void {
   pooledBytes += a.byteLength;
 }
 
+/** @internal What the recycled-storage pools hold now (for the memory soak in bench/): bytes and arrays. */
+export function poolStats(): { bytes: number; arrays: number } {
+  let arrays = 0;
+  for (const pool of Object.values(pools)) for (const list of pool.values()) arrays += list.length;
+  return { bytes: pooledBytes, arrays };
+}
+
 /** @internal The dtype of a typed array, or undefined for other arrays. */
 export function dtypeOfArray(a: unknown): DType | undefined {
   if (a instanceof Float32Array) return 'float32';

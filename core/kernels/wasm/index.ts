@@ -364,6 +364,11 @@ export function wasmRelaxedSimd(): boolean {
   return load()?.relaxed ?? false;
 }
 
+/** @internal Bytes of the kernels' linear memory (0 before it loads); it grows to the largest operands and never shrinks. */
+export function wasmMemoryBytes(): number {
+  return instance ? instance.memory.buffer.byteLength : 0;
+}
+
 /**
  * @internal Batched op(A) @ op(B) in WebAssembly at any size, or null where it cannot run (no WebAssembly,
  * int32, operands beyond the memory limit). Same semantics as the TypeScript kernel, except that float32
