@@ -343,14 +343,17 @@ export function applyUpdates(params: readonly Tensor[], updates: readonly Tensor
   for (const [name, xs] of [['params', params], ['updates', updates]] as const)
     check(Array.isArray(xs) && xs.every((x) => x instanceof Tensor), 'applyUpdates', () => `${name} must be an array of tensors`);
   check(params.length === updates.length, 'applyUpdates', () => `${params.length} parameters but ${updates.length} updates`);
-  return params.map((p, i) => {
+  const outs: Tensor[] = [];
+  for (let i = 0; i < params.length; i++) {
+    const p = params[i]!;
     const u = updates[i]!;
     if (!shapeEq(u.shape, p.shape) || u.dtype !== p.dtype)
       throw new TapegradError('applyUpdates', `update ${i} is ${u.dtype} ${fmt(u.shape)}, the parameter is ${p.dtype} ${fmt(p.shape)}`);
-    const out = new Tensor(allocate(p.dtype, p.size), p.shape, p.dtype);
+    const out = new Tensor(allocate(p.dtype, p.size, false), p.shape, p.dtype);
     for (let k = 0; k < p.size; k++) out.data[k] = p.data[k]! + u.data[k]!;
-    return out;
-  });
+    outs.push(out);
+  }
+  return outs;
 }
 
 /** Pure SGD. @example `const tx = sgd({ lr: 0.1 });` @category Optimizers */
