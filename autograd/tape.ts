@@ -12,14 +12,13 @@ const K = getBackend;
  * weight's gradient over the steps of a sequence: the engine then accumulates it straight into that
  * storage (C += op(A) op(B) in one GEMM) instead of materialising it and adding.
  */
-export class DeferredProduct {
-  constructor(
-    readonly a: Tensor,
-    readonly b: Tensor,
-    readonly transA: boolean,
-    readonly transB: boolean,
-    readonly compute: () => Tensor,
-  ) {}
+export interface DeferredProduct {
+  readonly deferred: true;
+  readonly a: Tensor;
+  readonly b: Tensor;
+  readonly transA: boolean;
+  readonly transB: boolean;
+  readonly compute: () => Tensor;
 }
 
 /**
@@ -27,7 +26,14 @@ export class DeferredProduct {
  * (a differentiable op) when it records (createGraph).
  */
 export function deferProduct(a: Tensor, b: Tensor, transA: boolean, transB: boolean, compute: () => Tensor): Tensor | DeferredProduct {
-  return gradEnabled ? compute() : new DeferredProduct(a, b, transA, transB, compute);
+  // NOTE: an object literal, not a class instance. Deferred products live only during a backward pass, and
+  // the hidden classes a constructor's assignments transition through die with the last instance, which
+  // deoptimizes the engine's compiled code at each collection; a literal's class is kept by its boilerplate.
+  return gradEnabled ? compute() : { deferred: true, a, b, transA, transB, compute };
+}
+
+function isDeferred(g: Tensor | DeferredProduct): g is DeferredProduct {
+  return !(g instanceof Tensor) && g.deferred === true;
 }
 
 /** What a VJP sees of the call it differentiates. @category Autograd */
@@ -460,7 +466,7 @@ export function runBackward(
         node.inputs.forEach((x, i) => {
           let gi = gin[i];
           if (!node.needs[i] || !gi) return;
-          if (gi instanceof DeferredProduct) {
+          if (isDeferred(gi)) {
             const prev = grads.get(x);
             const list = pending.get(x);
             if (list && (list[0]!.transA !== gi.transA || list[0]!.transB !== gi.transB)) flush(x);

@@ -103,7 +103,11 @@ export function tensor(
     const shape = opts.shape ?? [src.length];
     checkShapeSize(op, shape);
     check(sizeOf(shape) === src.length, op, () => `shape ${fmt(shape)} needs ${sizeOf(shape)} elements, the array has ${src.length}`);
-    return make(fillFrom(op, dtype, src.length, (i) => src[i]!), shape, dtype, opts.requiresGrad);
+    // Only floats into int32 need checking element by element.
+    const exact = dtype !== 'int32' || src instanceof Int32Array;
+    const data = exact ? allocate(dtype, src.length, false) : fillFrom(op, dtype, src.length, (i) => src[i]!);
+    if (exact) data.set(src);
+    return make(data, shape, dtype, opts.requiresGrad);
   }
   const shape: number[] = [];
   let probe: unknown = values;

@@ -30,6 +30,17 @@ function m(name: string): (...args: any[]) => any {
 }
 
 /**
+ * A frozen, packed copy of `shape`. NOTE: built by pushing, so that every shape has one hidden class: a
+ * copy of a holey array (`new Array(n)`, `filter`) would freeze into a second one that only a step's
+ * tensors have; it dies with them at each collection and deoptimizes the code specialised on it.
+ */
+function freezeShape(shape: Shape): Shape {
+  const s: number[] = [];
+  for (let i = 0; i < shape.length; i++) s.push(shape[i]!);
+  return Object.freeze(s);
+}
+
+/**
  * An n-dimensional array of `float32`, `float64` or `int32` in contiguous row-major storage. Tensors are
  * values: ops never change their data. A tensor with `requiresGrad` records the ops applied to it, so
  * that `backward()` can compute gradients.
@@ -64,7 +75,7 @@ export class Tensor {
   constructor(data: TypedArray, shape: Shape, dtype: DType) {
     this.data = data;
     // Shapes are frozen arrays: one that already is (another tensor's) is shared, not copied.
-    this.shape = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
+    this.shape = Object.isFrozen(shape) ? shape : freezeShape(shape);
     this.dtype = dtype;
   }
 

@@ -146,7 +146,9 @@ export class Embedding extends Module {
     checkInput(op, ids);
     check(ids.dtype === 'int32', op, () => `ids must be an int32 tensor, got ${ids.dtype} ${fmt(ids.shape)} (create it with { dtype: 'int32' })`);
     const n = this.numEmbeddings;
-    const bad = ids.data.findIndex((i) => i < 0 || i >= n);
+    const d = ids.data;
+    let bad = -1;
+    for (let k = 0; k < d.length && bad < 0; k++) if (d[k]! < 0 || d[k]! >= n) bad = k;
     check(bad < 0, op, () => `id ${ids.data[bad]} (at flat position ${bad} of ids ${fmt(ids.shape)}) is out of range for ${n} embeddings`);
     const flat = reshape(ids, [ids.size]);
     let rows = indexSelect(this.weight, 0, flat);

@@ -106,22 +106,18 @@ function unroll(
     let steps: Tensor[] | undefined;
     for (let d = 0; d < D; d++) {
       const cell = cells[l]![d]!;
+      const projected = cell.projectInput !== undefined && cell.stepProjected !== undefined;
       let inputs: Tensor[];
-      let step: (x: Tensor, state: readonly Tensor[]) => Tensor[];
-      if (cell.projectInput && cell.stepProjected) {
+      if (projected) {
         const F = layerInput.shape[2]!;
-        const xp = cell.projectInput(reshape(layerInput, [L * N, F]));
+        const xp = cell.projectInput!(reshape(layerInput, [L * N, F]));
         inputs = unbind(reshape(xp, [L, N, xp.shape[1]!]), 0);
-        step = (xt, s) => cell.stepProjected!(xt, s);
-      } else {
-        inputs = steps ??= unbind(layerInput, 0);
-        step = (xt, s) => cell.step(xt, s);
-      }
+      } else inputs = steps ??= unbind(layerInput, 0);
       let state = initial.map((s) => s[l * D + d]!);
       const out = new Array<Tensor>(L);
       for (let k = 0; k < L; k++) {
         const t = d === 0 ? k : L - 1 - k;
-        const next = step(inputs[t]!, state);
+        const next = projected ? cell.stepProjected!(inputs[t]!, state) : cell.step(inputs[t]!, state);
         if (masks) {
           const m = masks[t]!;
           state = next.map((s, i) => where(m, s, state[i]!));

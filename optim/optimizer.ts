@@ -1,4 +1,4 @@
-import { type Draft, castDraft, freeze, produce } from 'immer';
+import { freeze, produce } from 'immer';
 import { allocate } from '../core/dtype.js';
 import { TapegradError, check, checkOptions } from '../core/errors.js';
 import { fmt, shapeEq } from '../core/shape.js';
@@ -28,8 +28,8 @@ export interface OptimizerStateDict<H = Record<string, unknown>, S = Record<stri
  * The PyTorch-style surface over a pure {@link Rule}: `step()` applies the rule to every parameter that
  * has a gradient and writes the new values into the parameters (as `torch.optim` does in place);
  * `zeroGrad()`, `stateDict()`, `loadStateDict()`, and per-group hyper-parameters changed between steps.
- * Each step is one immer `produce` over the whole state, so an error in the middle leaves the parameters
- * and the state as they were.
+ * Each step builds the next immutable snapshot before writing anything, so an error in the middle leaves
+ * the parameters and the state as they were.
  * @example
  * ```ts
  * const opt = new Adam(model.parameters(), { lr: 1e-3 });
@@ -89,23 +89,24 @@ export class Optimizer<H extends object, S extends object> {
     check(closure === undefined || typeof closure === 'function', op, () => `closure must be a function that recomputes the loss, got ${typeof closure}`);
     const loss = closure ? closure() : undefined;
     const prev = this.snap;
+    const state: Record<string, S> = { ...prev.state };
     const writes: [Tensor, Tensor][] = [];
-    this.snap = produce(prev, (draft: Draft<OptimizerStateDict<H, S>>) => {
-      prev.paramGroups.forEach((group) => {
-        for (const i of group.params) {
-          const p = this.params[i]!;
-          const g = p.grad;
-          if (!g) continue;
-          check(shapeEq(g.shape, p.shape) && g.dtype === p.dtype, op, () =>
-            `the gradient of parameter ${i} is ${g.dtype} ${fmt(g.shape)}, the parameter is ${p.dtype} ${fmt(p.shape)}`,
-          );
-          const state = prev.state[i] ?? this.rule.init(p, group);
-          const [next, nextState] = this.rule.update(p, g, state, group);
-          (draft.state as Record<string, unknown>)[i] = castDraft(nextState);
-          writes.push([p, next]);
-        }
-      });
-    });
+    for (const group of prev.paramGroups)
+      for (const i of group.params) {
+        const p = this.params[i]!;
+        const g = p.grad;
+        if (!g) continue;
+        check(shapeEq(g.shape, p.shape) && g.dtype === p.dtype, op, () =>
+          `the gradient of parameter ${i} is ${g.dtype} ${fmt(g.shape)}, the parameter is ${p.dtype} ${fmt(p.shape)}`,
+        );
+        const [next, nextState] = this.rule.update(p, g, prev.state[i] ?? this.rule.init(p, group), group);
+        state[i] = nextState;
+        writes.push([p, next]);
+      }
+    // NOTE: the new snapshot is built and frozen directly rather than by a per-step immer produce: its
+    // drafts gain a property after construction, a hidden class that dies after each step and
+    // deoptimizes the code that handled it at the next collection (see bench/SOAK.md).
+    if (writes.length > 0) this.snap = freeze({ state, paramGroups: prev.paramGroups }, true);
     for (const [p, next] of writes) p.data.set(next.data);
     return loss === undefined ? undefined : typeof loss === 'number' ? loss : loss.item();
   }
@@ -342,14 +343,17 @@ export function applyUpdates(params: readonly Tensor[], updates: readonly Tensor
   for (const [name, xs] of [['params', params], ['updates', updates]] as const)
     check(Array.isArray(xs) && xs.every((x) => x instanceof Tensor), 'applyUpdates', () => `${name} must be an array of tensors`);
   check(params.length === updates.length, 'applyUpdates', () => `${params.length} parameters but ${updates.length} updates`);
-  return params.map((p, i) => {
+  const outs: Tensor[] = [];
+  for (let i = 0; i < params.length; i++) {
+    const p = params[i]!;
     const u = updates[i]!;
     if (!shapeEq(u.shape, p.shape) || u.dtype !== p.dtype)
       throw new TapegradError('applyUpdates', `update ${i} is ${u.dtype} ${fmt(u.shape)}, the parameter is ${p.dtype} ${fmt(p.shape)}`);
-    const out = new Tensor(allocate(p.dtype, p.size), p.shape, p.dtype);
+    const out = new Tensor(allocate(p.dtype, p.size, false), p.shape, p.dtype);
     for (let k = 0; k < p.size; k++) out.data[k] = p.data[k]! + u.data[k]!;
-    return out;
-  });
+    outs.push(out);
+  }
+  return outs;
 }
 
 /** Pure SGD. @example `const tx = sgd({ lr: 0.1 });` @category Optimizers */

@@ -116,9 +116,15 @@ export const splitOp: MultiPrimitive<[Tensor], { axis: number; sizes: readonly n
   vjp: (gs, { outputs, params: { axis } }) => [concat(orZeros(gs, outputs), axis)], // the pieces' cotangents, joined
 });
 
+function dropAxis(shape: Shape, axis: number): number[] {
+  const out: number[] = [];
+  for (let d = 0; d < shape.length; d++) if (d !== axis) out.push(shape[d]!);
+  return out;
+}
+
 export const unbindOp: MultiPrimitive<[Tensor], { axis: number }> = defineMultiOp({
   name: 'unbind',
-  forward: ([x], { axis }) => pieces(x, axis, new Array<number>(x.shape[axis]!).fill(1)).map((p) => new Tensor(p.data, x.shape.filter((_, d) => d !== axis), x.dtype)),
+  forward: ([x], { axis }) => pieces(x, axis, new Array<number>(x.shape[axis]!).fill(1)).map((p) => new Tensor(p.data, dropAxis(x.shape, axis), x.dtype)),
   vjp: (gs, { outputs, params: { axis } }) => [stack(orZeros(gs, outputs), axis)], // the slices' cotangents, stacked
 });
 
