@@ -192,7 +192,15 @@ export function manualSeed(seed: number): Generator {
   return globalGenerator;
 }
 
-/** The global generator (seeded with 0 at start-up). @category Random */
-export function defaultGenerator(): Generator {
+/**
+ * The global generator (seeded with 0 at start-up); it takes no arguments (seed it with {@link manualSeed}).
+ * @example
+ * ```ts
+ * const state = defaultGenerator().getState();
+ * ```
+ * @category Random
+ */
+export function defaultGenerator(...args: never[]): Generator {
+  if (args.length > 0) throw new TapegradError('defaultGenerator', `takes no arguments, got ${args.length}; to seed the global generator, call manualSeed(seed)`);
   return globalGenerator;
 }

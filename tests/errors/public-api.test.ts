@@ -56,6 +56,7 @@ const rows: Row[] = [
   ['rand', '10^10 elements', () => T.rand([1e5, 1e5]), 'rand', 'at most'],
   ['Generator', 'a string seed', () => new T.Generator(bad('a')), 'Generator', 'safe integer', "'a'"],
   ['Generator', 'setState with a string', () => new T.Generator(0).setState(bad('x')), 'Generator.setState', "'x'"],
+  ['defaultGenerator', 'a seed given to it', () => (T.defaultGenerator as (...a: unknown[]) => unknown)(5), 'defaultGenerator', '1', 'manualSeed'],
   ['manualSeed', 'a fractional seed', () => T.manualSeed(1.5), 'manualSeed', '1.5'],
   ['manualSeed', 'a string seed', () => T.manualSeed(bad('abc')), 'manualSeed', "'abc'"],
   ['rand', 'a string generator', () => T.rand([2], { generator: bad('g') }), 'rand', 'Generator', 'string'],
@@ -562,7 +563,7 @@ const EXEMPT = new Set([
   'Tensor.neg', 'Tensor.abs', 'Tensor.isnan', 'Tensor.isfinite', 'Tensor.detach', 'Tensor.clone',
   'TapegradError', 'Tensor', 'Tensor.constructor', 'Tensor.isLeaf', 'Tensor.size', 'Tensor.ndim', 'Tensor.toArray', 'Tensor.toString',
   'getBackend', 'jsBackend', 'wasmBackend', 'wasmAvailable', 'wasmRelaxedSimd', 'getNumThreads', 'processorCount', 'wasmThreadsReady',
-  'isGradEnabled', 'isAnomalyEnabled', 'defaultGenerator', 'nn.Identity', 'nn.Loss',
+  'isGradEnabled', 'isAnomalyEnabled', 'nn.Identity', 'nn.Loss',
   'optim.perplexity', 'optim.bitsPerCharacter', 'optim.sgdRule', 'optim.adamRule', 'optim.adamwRule', 'optim.rmspropRule', 'optim.adagradRule',
   'CHECKPOINT_FORMAT', 'serializeSafetensors', 'deserializeSafetensors', 'checkpointToBytes', 'checkpointFromBytes', 'optim.resume',
 ]);
