@@ -6,7 +6,7 @@ import { fmt } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { zeros } from '../core/creation.js';
 import { squeeze, unsqueeze } from '../autograd/ops/shape.js';
-import { Module, type ModuleOptions, checkFlag, checkModuleOptions, checkSize } from './module.js';
+import { MODULE_KEYS, Module, type ModuleOptions, checkFlag, checkSize, moduleOptionValues } from './module.js';
 import { Tensor as TensorClass } from '../core/tensor.js';
 
 /**
@@ -73,7 +73,7 @@ export interface RecurrentCell {
 export function rnnInit(hiddenSize: number, opts: { dtype?: DType; generator?: Generator } = {}): (shape: number[]) => Tensor {
   checkSize('rnnInit', 'hiddenSize', hiddenSize);
   // A cell hands rnnInit its whole option bag: only dtype and generator are read here, and checked.
-  checkModuleOptions('rnnInit', opts, Object.keys(opts ?? {}));
+  moduleOptionValues('rnnInit', opts);
   const k = 1 / Math.sqrt(hiddenSize);
   return (shape) => uniform(shape, -k, k, { dtype: opts.dtype ?? 'float32', ...(opts.generator ? { generator: opts.generator } : {}) });
 }
@@ -178,8 +178,8 @@ export abstract class RNNCellBase extends Module implements RecurrentCell {
     checkSize(this.name, 'inputSize', inputSize);
     checkSize(this.name, 'hiddenSize', hiddenSize);
     // With optionKeys (the built-in cells), an unknown option is refused; a subclass may take its own.
-    if (optionKeys) checkOptions(this.name, opts, ['dtype', 'generator', 'bias', ...optionKeys]);
-    this.dtype = checkModuleOptions(this.name, opts, Object.keys(opts ?? {}));
+    if (optionKeys) checkOptions(this.name, opts, [...MODULE_KEYS, 'bias', ...optionKeys]);
+    this.dtype = moduleOptionValues(this.name, opts);
     checkFlag(this.name, 'bias', opts.bias);
     this.init = rnnInit(hiddenSize, opts);
     const bias = opts.bias ?? true;

@@ -244,6 +244,16 @@ export const MODULE_KEYS = ['dtype', 'generator'] as const;
  */
 export function checkModuleOptions(op: string, opts: unknown, extra: readonly string[] = []): 'float32' | 'float64' {
   checkOptions(op, opts, [...MODULE_KEYS, ...extra]);
+  return moduleOptionValues(op, opts);
+}
+
+/**
+ * @internal Validates the shared `dtype` and `generator` of a module's option bag whose keys its caller
+ * checks (or, for a base class, leaves to the subclass); returns the dtype.
+ */
+export function moduleOptionValues(op: string, opts: unknown): 'float32' | 'float64' {
+  check(opts === undefined || (typeof opts === 'object' && opts !== null && !Array.isArray(opts)), op, () =>
+    `expected an options object, got ${Array.isArray(opts) ? 'an array' : opts === null ? 'null' : typeof opts}`);
   const o = (opts ?? {}) as ModuleOptions;
   checkGenerator(op, o.generator);
   return moduleDType(op, o) as 'float32' | 'float64';
