@@ -80,6 +80,17 @@ export function normAxis(op: string, axis: number, rank: number): number {
   return a;
 }
 
+/**
+ * @internal Checks `axis` (a number or a list) given to an op on a rank-0 tensor: as PyTorch, 0 and -1 name
+ * its one implicit axis, at most once.
+ */
+export function checkRank0Axes(op: string, axis: number | readonly number[]): void {
+  const list = typeof axis === 'number' ? [axis] : axis;
+  check(Array.isArray(list) && list.every((a) => a === 0 || a === -1), op, () =>
+    `axis ${typeof axis === 'number' || !Array.isArray(list) ? String(axis) : fmt(list)} is out of range for a rank-0 tensor (it accepts 0 and -1)`);
+  check(list.length <= 1, op, () => `axis ${fmt(list)} repeats an axis (a rank-0 tensor has one: 0, or -1)`);
+}
+
 /** @internal Normalises `axis` (number, list or undefined = all) to sorted unique axes. */
 export function normAxes(op: string, axis: number | readonly number[] | undefined, rank: number): number[] {
   if (axis === undefined) return Array.from({ length: rank }, (_, i) => i);

@@ -1,5 +1,5 @@
 import { check, checkOptions } from '../../core/errors.js';
-import { type Shape, fmt, normAxes, normAxis, reducedShape, sizeOf } from '../../core/shape.js';
+import { type Shape, checkRank0Axes, fmt, normAxes, normAxis, reducedShape, sizeOf } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
 import { defineOp } from '../tape.js';
 import { add, div, mul, pow, sub, where } from './arithmetic.js';
@@ -65,20 +65,22 @@ export const normOp = defineOp<[Tensor], Axes>({
   },
 });
 
+/** Only `known` option keys, and a boolean `keepdims`. */
+function checkReduceOptions(op: string, opts: unknown, known: readonly string[]): void {
+  checkOptions(op, opts, known);
+  const keepdims = (opts as ReduceOptions | undefined)?.keepdims;
+  check(keepdims === undefined || typeof keepdims === 'boolean', op, () => `keepdims must be a boolean, got ${String(keepdims)}`);
+}
+
 /**
  * The reduced axes, sorted. A rank-0 tensor accepts axis 0 and -1 (as PyTorch) and reduces over nothing.
  * Also checks the options bag: only `known` keys, and a boolean `keepdims`.
  */
 function axesOf(op: string, x: Tensor, axis: number | readonly number[] | undefined, opts: unknown, known: readonly string[] = ['keepdims']): number[] {
   asTensor(op, x);
-  checkOptions(op, opts, known);
-  const keepdims = (opts as ReduceOptions | undefined)?.keepdims;
-  check(keepdims === undefined || typeof keepdims === 'boolean', op, () => `keepdims must be a boolean, got ${String(keepdims)}`);
+  checkReduceOptions(op, opts, known);
   if (x.ndim > 0 || axis === undefined) return normAxes(op, axis, x.ndim);
-  const list = typeof axis === 'number' ? [axis] : axis;
-  check(Array.isArray(list) && list.every((a) => a === 0 || a === -1), op, () =>
-    `axis ${Array.isArray(list) && typeof axis !== 'number' ? fmt(list) : String(axis)} is out of range for a rank-0 tensor (it accepts 0 and -1)`);
-  check(list.length <= 1, op, () => `axis ${fmt(list)} repeats an axis (a rank-0 tensor has one: 0, or -1)`);
+  checkRank0Axes(op, axis);
   return [];
 }
 
@@ -244,12 +246,11 @@ export function norm(x: Tensor, p = 2, axis?: number | readonly number[], opts: 
 
 function argReduce(op: 'argmax' | 'argmin', x: Tensor, axis: number | undefined, opts: ReduceOptions): Tensor {
   asTensor(op, x);
-  checkOptions(op, opts, ['keepdims']);
-  check(opts.keepdims === undefined || typeof opts.keepdims === 'boolean', op, () => `keepdims must be a boolean, got ${String(opts.keepdims)}`);
+  checkReduceOptions(op, opts, ['keepdims']);
   check(x.size > 0, op, () => `cannot reduce an empty tensor (shape ${fmt(x.shape)})`);
   if (axis === undefined) return K().argReduce(op, reshape(x, [x.size]), 0, false);
   if (x.ndim === 0) {
-    check(axis === 0 || axis === -1, op, () => `axis ${String(axis)} is out of range for a rank-0 tensor (it accepts 0 and -1)`);
+    checkRank0Axes(op, axis);
     return K().argReduce(op, reshape(x, [1]), 0, false);
   }
   return K().argReduce(op, x, normAxis(op, axis, x.ndim), opts.keepdims ?? false);

@@ -1,22 +1,11 @@
 import { full, zerosLike } from '../../core/creation.js';
 import { TapegradError, check, checkOptions } from '../../core/errors.js';
-import { type Shape, broadcastShapes, fmt, normAxes, normAxis, shapeEq, sizeOf } from '../../core/shape.js';
+import { type Shape, broadcastShapes, checkRank0Axes, fmt, normAxes, normAxis, shapeEq, sizeOf } from '../../core/shape.js';
 import { type SliceSpec, Tensor } from '../../core/tensor.js';
 import type { DType } from '../../core/dtype.js';
 import { type MultiPrimitive, type Primitive, defineMultiOp, defineOp } from '../tape.js';
 import { sum } from './reduce.js';
 import { K, asTensor, checkInt } from './util.js';
-
-/**
- * The axes of a rank-0 tensor, checked: as PyTorch, 0 and -1 name its one implicit axis (each at most
- * once); ops on it then act on a single element.
- */
-function scalarAxes(op: string, axis: number | readonly number[]): void {
-  const list = typeof axis === 'number' ? [axis] : axis;
-  check(Array.isArray(list) && list.every((a) => a === 0 || a === -1), op, () =>
-    `axis ${typeof axis === 'number' ? axis : fmt(list)} is out of range for a rank-0 tensor (it accepts 0 and -1)`);
-  check(list.length <= 1, op, () => `axis ${fmt(list)} repeats an axis (a rank-0 tensor has one: 0, or -1)`);
-}
 
 export interface Strided {
   starts: readonly number[];
@@ -214,7 +203,7 @@ export function transpose(x: Tensor, axis0?: number, axis1?: number): Tensor {
 export function squeeze(x: Tensor, axis?: number | number[]): Tensor {
   asTensor('squeeze', x);
   if (x.ndim === 0 && axis !== undefined) {
-    scalarAxes('squeeze', axis);
+    checkRank0Axes('squeeze', axis);
     return x;
   }
   const axes = axis === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normAxes('squeeze', axis, x.ndim);
@@ -404,7 +393,7 @@ export function select(x: Tensor, axis: number, index: number): Tensor {
 export function flip(x: Tensor, axes: number | number[]): Tensor {
   asTensor('flip', x);
   if (x.ndim === 0) {
-    scalarAxes('flip', axes);
+    checkRank0Axes('flip', axes);
     return x;
   }
   const list = normAxes('flip', axes, x.ndim);
@@ -640,7 +629,7 @@ export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
   asTensor('gather', index, 'index');
   if (x.ndim === 0 || index.ndim === 0) {
     // As PyTorch: a rank-0 input or index acts as one of shape [1] (and a rank-0 index gives a rank-0 result).
-    if (x.ndim === 0) scalarAxes('gather', axis);
+    if (x.ndim === 0) checkRank0Axes('gather', axis);
     const y = gather(x.ndim === 0 ? reshape(x, [1]) : x, x.ndim === 0 ? 0 : axis, index.ndim === 0 ? reshape(index, [1]) : index);
     return index.ndim === 0 ? reshape(y, []) : y;
   }

@@ -1,5 +1,4 @@
-import { check } from '../../core/errors.js';
-import { normAxis } from '../../core/shape.js';
+import { checkRank0Axes, normAxis } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
 import { defineOp } from '../tape.js';
 import { mul, sub } from './arithmetic.js';
@@ -26,7 +25,7 @@ export const logSoftmaxOp = defineOp<[Tensor], { axis: number }>({
 function axisOf(op: string, x: Tensor, axis: number): number {
   requireFloat(op, asTensor(op, x));
   if (x.ndim > 0) return normAxis(op, axis, x.ndim);
-  check(axis === 0 || axis === -1, op, () => `axis ${String(axis)} is out of range for a rank-0 tensor (it accepts 0 and -1)`);
+  checkRank0Axes(op, axis);
   return 0;
 }
 
