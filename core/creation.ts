@@ -1,6 +1,6 @@
 import { type DType, type TypedArray, allocate, dtypeOfArray, isDType } from './dtype.js';
 import { TapegradError, check, checkOptions } from './errors.js';
-import { Generator, defaultGenerator } from './random.js';
+import { Generator, checkGenerator, defaultGenerator } from './random.js';
 import { type Shape, checkShape, fmt, sizeOf } from './shape.js';
 import { type NestedArray, Tensor } from './tensor.js';
 
@@ -37,8 +37,7 @@ function checkCreate(op: string, opts: unknown, keys: readonly string[]): void {
   checkOptions(op, opts, keys);
   const o = opts as { requiresGrad?: unknown; generator?: unknown };
   check(o.requiresGrad === undefined || typeof o.requiresGrad === 'boolean', op, () => `requiresGrad must be a boolean, got ${String(o.requiresGrad)}`);
-  check(o.generator === undefined || o.generator instanceof Generator, op, () =>
-    `generator must be a Generator (new Generator(seed)), got ${o.generator === null ? 'null' : typeof o.generator}`);
+  checkGenerator(op, o.generator);
 }
 
 function checkShapeSize(op: string, shape: readonly number[]): void {

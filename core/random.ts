@@ -204,3 +204,12 @@ export function defaultGenerator(...args: never[]): Generator {
   if (args.length > 0) throw new TapegradError('defaultGenerator', `takes no arguments, got ${args.length}; to seed the global generator, call manualSeed(seed)`);
   return globalGenerator;
 }
+
+/**
+ * @internal Throws a {@link TapegradError} naming `op` unless `g` is a {@link Generator} (or undefined, where
+ * `optional`, the default).
+ */
+export function checkGenerator(op: string, g: unknown, optional = true): void {
+  check((optional && g === undefined) || g instanceof Generator, op, () =>
+    `generator must be a Generator (new Generator(seed)), got ${g === null ? 'null' : Array.isArray(g) ? 'an array' : typeof g}`);
+}

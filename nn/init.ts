@@ -5,7 +5,7 @@
  */
 import { isFloat } from '../core/dtype.js';
 import { TapegradError, asCalledBy, check, checkOptions } from '../core/errors.js';
-import { Generator, defaultGenerator } from '../core/random.js';
+import { Generator, checkGenerator, defaultGenerator } from '../core/random.js';
 import { fmt } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 
@@ -37,7 +37,7 @@ const KNOWN = [...LINEAR_LIKE, 'tanh', 'relu', 'leakyRelu', 'selu'];
 function generatorOf(op: string, opts: unknown, keys: readonly string[] = ['generator']): Generator {
   checkOptions(op, opts, keys);
   const g = (opts as InitOptions | undefined)?.generator;
-  check(g === undefined || g instanceof Generator, op, () => `generator must be a Generator (new Generator(seed)), got ${g === null ? 'null' : typeof g}`);
+  checkGenerator(op, g);
   return g ?? defaultGenerator();
 }
 

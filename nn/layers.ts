@@ -1,7 +1,7 @@
 import { ones, zeros, zerosLike } from '../core/creation.js';
 import { isFloat } from '../core/dtype.js';
 import { TapegradError, attribute, check, checkOptions } from '../core/errors.js';
-import { type Generator, defaultGenerator } from '../core/random.js';
+import { type Generator, checkGenerator, defaultGenerator } from '../core/random.js';
 import { fmt, shapeEq } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import { add, div, mul, sub, where } from '../autograd/ops/arithmetic.js';
@@ -12,7 +12,7 @@ import { detach, indexSelect, reshape } from '../autograd/ops/shape.js';
 import { logSoftmax, softmax } from '../autograd/ops/stable.js';
 import { leakyRelu, relu, sigmoid, softplus, sqrt, tanh } from '../autograd/ops/unary.js';
 import * as init from './init.js';
-import { Module, type ModuleOptions, checkGenerator, checkModuleOptions, checkSize } from './module.js';
+import { Module, type ModuleOptions, checkModuleOptions, checkSize } from './module.js';
 
 /** @internal A number as Python's repr prints it (`1e-05`, `0.5`, `1.0`), for PyTorch-style summaries. */
 export function pyFloat(v: number): string {

@@ -1,6 +1,6 @@
 import { type DType, isFloat } from '../core/dtype.js';
 import { TapegradError, check, checkOptions } from '../core/errors.js';
-import { Generator } from '../core/random.js';
+import { type Generator, checkGenerator } from '../core/random.js';
 import { fmt, shapeEq } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 
@@ -259,11 +259,7 @@ export function moduleOptionValues(op: string, opts: unknown): 'float32' | 'floa
   return moduleDType(op, o) as 'float32' | 'float64';
 }
 
-/** @internal Validates an optional generator argument or option. */
-export function checkGenerator(op: string, g: unknown): void {
-  check(g === undefined || g instanceof Generator, op, () =>
-    `generator must be a Generator (new Generator(seed)), got ${g === null ? 'null' : typeof g}`);
-}
+
 
 /** @internal Validates an optional boolean option (undefined passes). */
 export function checkFlag(op: string, name: string, v: unknown): void {

@@ -2,7 +2,7 @@
 import { tensor } from '../core/creation.js';
 import type { DType } from '../core/dtype.js';
 import { asCalledBy, check, checkOptions } from '../core/errors.js';
-import { Generator, defaultGenerator } from '../core/random.js';
+import { Generator, checkGenerator, defaultGenerator } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
 
 /**
@@ -64,9 +64,7 @@ function checkItems(op: string, items: unknown): void {
   check(Array.isArray(items), op, () => `expected an array of items, got ${items === null ? 'null' : typeof items}`);
 }
 
-function checkGen(op: string, g: unknown): void {
-  check(g instanceof Generator, op, () => `generator must be a Generator (new Generator(seed)), got ${g === null ? 'null' : typeof g}`);
-}
+const checkGen = (op: string, g: unknown): void => checkGenerator(op, g, false);
 
 /**
  * Consecutive batches of `batchSize` items (the last may be smaller unless `dropLast`).

@@ -1,6 +1,6 @@
 /** A training loop: `fit` with metrics, validation, clipping, callbacks and a progress bar. */
 import { TapegradError, check, checkOptions } from '../core/errors.js';
-import { Generator, checkGeneratorState, defaultGenerator } from '../core/random.js';
+import { Generator, checkGenerator, checkGeneratorState, defaultGenerator } from '../core/random.js';
 import { fmt } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import { noGrad } from '../autograd/tape.js';
@@ -198,7 +198,7 @@ function checkFit(op: string, model: unknown, data: unknown, opts: FitOptions<un
   check(opts.clipGradNorm === undefined || (typeof opts.clipGradNorm === 'number' && Number.isFinite(opts.clipGradNorm) && opts.clipGradNorm >= 0), op, () =>
     `clipGradNorm must be a finite number >= 0, got ${String(opts.clipGradNorm)}`);
   check(opts.shuffle === undefined || typeof opts.shuffle === 'boolean', op, () => `shuffle must be a boolean, got ${String(opts.shuffle)}`);
-  check(opts.generator === undefined || opts.generator instanceof Generator, op, () => `generator must be a Generator, got ${typeof opts.generator}`);
+  checkGenerator(op, opts.generator);
   check(opts.scheduler === undefined || (opts.scheduler !== null && typeof opts.scheduler.step === 'function'), op, () => 'scheduler must have a step() method (as StepLR)');
   check(opts.history === undefined || (opts.history !== null && typeof opts.history === 'object' && !Array.isArray(opts.history)), op, () => 'history must be an object of number arrays (from resume)');
   check(opts.progress === undefined || typeof opts.progress === 'boolean' || (opts.progress !== null && typeof opts.progress.write === 'function'), op, () =>
@@ -504,7 +504,7 @@ export function resume(checkpoint: LoadedCheckpoint, parts: ResumeParts): Resume
   check(scheduler === undefined || (isRecord(scheduler) && typeof scheduler.stateDict === 'function' && typeof scheduler.loadStateDict === 'function'), op, () =>
     `scheduler must be a schedule with stateDict() and loadStateDict(), got ${show(scheduler)}`,
   );
-  check(parts.generator === undefined || parts.generator instanceof Generator, op, () => `generator must be a Generator, got ${show(parts.generator)}`);
+  checkGenerator(op, parts.generator);
   check(isRecord(checkpoint) && isRecord(checkpoint.model), op, () => `expected a checkpoint from loadCheckpoint or checkpointFromBytes, got ${show(checkpoint)}`);
 
   // 1. Check every part; nothing is changed until all pass.

@@ -311,7 +311,7 @@ describe('bad input names the function the user called', () => {
     ['resume', () => optim.resume(checkpointFromBytes(checkpointToBytes({})), { model: {} } as never), /^resume: model must be an nn.Module, got an object/],
     ['resume', () => optim.resume(checkpointFromBytes(checkpointToBytes({})), { model: makeRun(0).model, schedule: 1 } as never), /^resume: unknown option 'schedule' \(resume takes model, optimizer, scheduler, generator\)/],
     ['resume', () => optim.resume(null as never, { model: makeRun(0).model }), /^resume: expected a checkpoint from loadCheckpoint or checkpointFromBytes, got null/],
-    ['resume', () => optim.resume(checkpointFromBytes(checkpointToBytes({})), { model: makeRun(0).model, generator: [1, 2] } as never), /^resume: generator must be a Generator, got an array/],
+    ['resume', () => optim.resume(checkpointFromBytes(checkpointToBytes({})), { model: makeRun(0).model, generator: [1, 2] } as never), /^resume: generator must be a Generator \(new Generator\(seed\)\), got an array/],
   ];
   it.each(cases)('%s: %s', (op, call, pattern) => {
     const err = thrown(call);
